@@ -1,0 +1,1 @@
+"""alert: see README for the pipeline ingest -> track -> detect -> alert -> respond."""

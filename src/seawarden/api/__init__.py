@@ -1,0 +1,1 @@
+"""api: see README for the pipeline ingest -> track -> detect -> alert -> respond."""

@@ -1,0 +1,1 @@
+"""detect: see README for the pipeline ingest -> track -> detect -> alert -> respond."""

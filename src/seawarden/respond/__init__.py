@@ -1,0 +1,1 @@
+"""respond: see README for the pipeline ingest -> track -> detect -> alert -> respond."""

@@ -1,0 +1,1 @@
+"""store: see README for the pipeline ingest -> track -> detect -> alert -> respond."""

@@ -1,0 +1,1 @@
+"""track: see README for the pipeline ingest -> track -> detect -> alert -> respond."""
