@@ -1,0 +1,323 @@
+"""The embedded default store: one DuckDB file (chosen over day-partitioned Parquet, see bench/store.py).
+
+Batches go in as Arrow tables scanned by DuckDB in place (no per-row Python); queries come
+back as Arrow tables cast to the contract schemas, so what is read equals what was written.
+
+Concurrency (a DuckDB rule, not ours): one process may open a file for writing; while it
+does, no other process can open the file at all. Several processes may open it together
+``read_only=True`` when no writer is open. Inside the writing process, readers on other
+threads use :meth:`DuckDBStore.reader` (a cursor on the same database, which sees committed
+rows). A store object itself is not safe to share between threads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from seawarden import schema
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.ingest.rejects import IngestStats
+from seawarden.store import migrations
+from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, StoreInputError
+
+MEMORY = ":memory:"
+
+#: contract schema -> table holding it
+_TABLES: tuple[tuple[str, str, pa.Schema], ...] = (
+    ("positions", "positions", schema.POSITIONS),
+    ("static", "static_reports", schema.STATIC),
+    ("other", "other_messages", schema.OTHER),
+)
+
+# Which message kinds carry a static field (24 part A = name only, 24 part B = the rest):
+# the latest report of a carrier decides the field, even when it says "not available".
+_CARRIES_NAME = "msg_type IN (5, 19) OR (msg_type = 24 AND part = 0)"
+_CARRIES_SHIP = "msg_type IN (5, 19) OR (msg_type = 24 AND part = 1)"
+_CARRIES_CALLSIGN = "msg_type = 5 OR (msg_type = 24 AND part = 1)"
+_CARRIES_VOYAGE = "msg_type = 5"
+_HAS_FIX = "lat IS NOT NULL AND lon IS NOT NULL"  # last_lat/last_lon come from one and the same report
+_STATIC_LATEST_SQL = f"""
+SELECT mmsi, max(ts) AS ts,
+    arg_max_null(imo, ts)          FILTER (WHERE {_CARRIES_VOYAGE})   AS imo,
+    arg_max_null(callsign, ts)     FILTER (WHERE {_CARRIES_CALLSIGN}) AS callsign,
+    arg_max_null(name, ts)         FILTER (WHERE {_CARRIES_NAME})     AS name,
+    arg_max_null(ship_type, ts)    FILTER (WHERE {_CARRIES_SHIP})     AS ship_type,
+    arg_max_null(to_bow, ts)       FILTER (WHERE {_CARRIES_SHIP})     AS to_bow,
+    arg_max_null(to_stern, ts)     FILTER (WHERE {_CARRIES_SHIP})     AS to_stern,
+    arg_max_null(to_port, ts)      FILTER (WHERE {_CARRIES_SHIP})     AS to_port,
+    arg_max_null(to_starboard, ts) FILTER (WHERE {_CARRIES_SHIP})     AS to_starboard,
+    arg_max_null(draught, ts)      FILTER (WHERE {_CARRIES_VOYAGE})   AS draught,
+    arg_max_null(destination, ts)  FILTER (WHERE {_CARRIES_VOYAGE})   AS destination,
+    arg_max_null(eta, ts)          FILTER (WHERE {_CARRIES_VOYAGE})   AS eta,
+    count(*) AS n_reports
+FROM static_reports {{where}}
+GROUP BY mmsi
+"""
+
+
+def _utc(value: datetime, what: str) -> datetime:
+    if not isinstance(value, datetime):
+        raise StoreInputError(f"{what} must be a datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise StoreInputError(f"{what}={value.isoformat()} is naive; pass a timezone-aware datetime (e.g. tzinfo=timezone.utc)")
+    return value.astimezone(timezone.utc)
+
+
+def _window(t0: datetime, t1: datetime) -> dict[str, datetime]:
+    start, end = _utc(t0, "t0"), _utc(t1, "t1")
+    if end < start:
+        raise StoreInputError(f"empty window: t1 {end.isoformat()} is before t0 {start.isoformat()}")
+    return {"t0": start, "t1": end}
+
+
+def _mmsi(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= int(value) < 2**32:
+        raise StoreInputError(f"MMSI must be an integer in 0..4294967295, got {value!r}")
+    return int(value)
+
+
+def conform(table: pa.Table | pa.RecordBatch, contract: pa.Schema, what: str) -> pa.Table:
+    """Check a table against its contract schema; raise one message listing every difference."""
+    if isinstance(table, pa.RecordBatch):
+        table = pa.Table.from_batches([table])
+    if not isinstance(table, pa.Table):
+        raise StoreInputError(f"{what}: expected a pyarrow Table in the {what} schema, got {type(table).__name__}")
+    have = {f.name: f.type for f in table.schema}
+    want = {f.name: f.type for f in contract}
+    problems = [f"missing column {n!r} ({t})" for n, t in want.items() if n not in have]
+    problems += [f"unexpected column {n!r}" for n in have if n not in want]
+    problems += [f"column {n!r} is {have[n]}, the contract says {t}" for n, t in want.items() if n in have and have[n] != t]
+    if not problems:
+        problems = [
+            f"column {f.name!r} is required but has {table[f.name].null_count} null(s)"
+            for f in contract
+            if not f.nullable and table[f.name].null_count
+        ]
+    if problems:
+        raise StoreInputError(f"{what} table does not match the seawarden.schema contract: " + "; ".join(problems))
+    return table.select(contract.names)
+
+
+def _rel_to_table(rel: duckdb.DuckDBPyRelation) -> pa.Table:
+    # DuckDB >= 1.4 names it to_arrow_table(); before that arrow() returned a Table.
+    to_table = getattr(rel, "to_arrow_table", None)
+    return to_table() if to_table is not None else rel.arrow()
+
+
+class DuckDBStore:
+    """Decoded AIS in one DuckDB file (or ``":memory:"``), implementing :class:`~seawarden.store.base.Store`."""
+
+    def __init__(self, path: str | Path = MEMORY, *, read_only: bool = False, _con: duckdb.DuckDBPyConnection | None = None) -> None:
+        self.path = path if str(path) == MEMORY else Path(path).expanduser()
+        self.read_only = read_only
+        self._in_transaction = False
+        if _con is not None:
+            self._con = _con
+            return
+        where = f"store {self.path}"
+        if self.path != MEMORY:
+            if read_only and not self.path.exists():
+                raise FileNotFoundError(f"{where}: no such store file (a read-only open cannot create it)")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise RuntimeError(
+                    f"{where} is open for writing by another process; DuckDB allows one writer, or several "
+                    "read_only readers when no writer is open"
+                ) from exc
+            raise
+        self._con.execute("SET TimeZone = 'UTC'")  # date_trunc/time_bucket work on UTC days
+        if read_only:
+            migrations.require_current(self._con, where=where)
+        else:
+            migrations.migrate(self._con, where=where)
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def __enter__(self) -> "DuckDBStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def reader(self) -> "DuckDBStore":
+        """Another handle on the same database for a different thread of this process."""
+        return DuckDBStore(self.path, read_only=self.read_only, _con=self._con.cursor())
+
+    def _one(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
+        """The single row of a small query (fetched completely: DuckDB 2 refuses work beside an unfinished result)."""
+        return tuple(self._con.execute(sql, params or []).fetchall()[0])
+
+    # -- writing ----------------------------------------------------------------------------
+    def append(self, batch: DecodedBatch) -> None:
+        tables = [(name, conform(getattr(batch, attr), contract, attr)) for attr, name, contract in _TABLES]
+        with self._transaction():
+            for name, table in tables:
+                if table.num_rows:
+                    self._insert(name, table)
+
+    def _insert(self, name: str, table: pa.Table) -> None:
+        self._con.register("_incoming", table)  # DuckDB scans the Arrow buffers in place
+        try:
+            self._con.execute(f"INSERT INTO {name} BY NAME SELECT * FROM _incoming")
+        finally:
+            self._con.unregister("_incoming")
+
+    def ingest(self, batches: Iterable[DecodedBatch], *, fingerprint: str, origin: str) -> bool:
+        if self.has_ingested(fingerprint):
+            return False
+        stats = IngestStats()
+        rows = {name: 0 for _, name, _ in _TABLES}
+        with self._transaction():
+            for batch in batches:
+                self.append(batch)
+                stats.merge(batch.stats)
+                for attr, name, _ in _TABLES:
+                    rows[name] += getattr(batch, attr).num_rows
+            self.mark_ingested(fingerprint, origin, {"rows": rows, **stats.as_dict()})
+        return True
+
+    def has_ingested(self, fingerprint: str) -> bool:
+        return bool(self._one("SELECT count(*) FROM ingested WHERE fingerprint = ?", [fingerprint])[0])
+
+    def mark_ingested(self, fingerprint: str, origin: str, stats: dict[str, Any]) -> None:
+        self._con.execute(
+            "INSERT INTO ingested VALUES (?, ?, now(), ?) ON CONFLICT DO NOTHING",
+            [fingerprint, origin, json.dumps(stats, default=str, sort_keys=True)],
+        )
+
+    def ingested_files(self) -> pa.Table:
+        """Every input recorded as ingested: fingerprint, origin, ingested_at, stats (JSON)."""
+        return _rel_to_table(self._con.sql("SELECT * FROM ingested ORDER BY ingested_at"))
+
+    class _Transaction:
+        def __init__(self, store: "DuckDBStore") -> None:
+            self.store, self.outer = store, False
+
+        def __enter__(self) -> None:
+            self.outer = not self.store._in_transaction
+            if self.outer:
+                self.store._con.execute("BEGIN TRANSACTION")
+                self.store._in_transaction = True
+
+        def __exit__(self, exc_type: object, *_: object) -> None:
+            if not self.outer:
+                return
+            self.store._in_transaction = False
+            self.store._con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+    def _transaction(self) -> "DuckDBStore._Transaction":
+        """A transaction, or a no-op inside one already open (ingest wraps many appends)."""
+        return DuckDBStore._Transaction(self)
+
+    # -- positions --------------------------------------------------------------------------
+    def _positions(self, where: str, params: dict[str, Any]) -> pa.Table:
+        rel = self._con.sql(f"SELECT * FROM positions WHERE {where} ORDER BY ts, mmsi", params=params)
+        return _rel_to_table(rel).cast(schema.POSITIONS)
+
+    def track(self, mmsi: int, t0: datetime, t1: datetime) -> pa.Table:
+        return self._positions("mmsi = $mmsi AND ts >= $t0 AND ts < $t1", {"mmsi": _mmsi(mmsi), **_window(t0, t1)})
+
+    def positions_in_box(
+        self, lon_min: float, lat_min: float, lon_max: float, lat_max: float, t0: datetime, t1: datetime
+    ) -> pa.Table:
+        for name, value, limit in (("lon_min", lon_min, 180), ("lon_max", lon_max, 180), ("lat_min", lat_min, 90), ("lat_max", lat_max, 90)):
+            if not -limit <= float(value) <= limit:
+                raise StoreInputError(f"{name}={value} is outside -{limit}..{limit}")
+        if lat_min > lat_max:
+            raise StoreInputError(f"lat_min {lat_min} is north of lat_max {lat_max}")
+        lon_test = "lon BETWEEN $lon_min AND $lon_max" if lon_min <= lon_max else "(lon >= $lon_min OR lon <= $lon_max)"
+        params = {"lon_min": float(lon_min), "lon_max": float(lon_max), "lat_min": float(lat_min), "lat_max": float(lat_max)}
+        return self._positions(f"ts >= $t0 AND ts < $t1 AND lat BETWEEN $lat_min AND $lat_max AND {lon_test}", {**params, **_window(t0, t1)})
+
+    def positions_between(self, t0: datetime, t1: datetime) -> pa.Table:
+        return self._positions("ts >= $t0 AND ts < $t1", _window(t0, t1))
+
+    def iter_positions(self, t0: datetime, t1: datetime, batch_rows: int = 131_072) -> Iterator[pa.RecordBatch]:
+        if batch_rows < 1:
+            raise StoreInputError(f"batch_rows must be positive, got {batch_rows}")
+        cursor = self._con.cursor()  # own cursor: the caller may query the store between batches
+        try:
+            rel = cursor.sql("SELECT * FROM positions WHERE ts >= $t0 AND ts < $t1 ORDER BY ts, mmsi", params=_window(t0, t1))
+            for batch in rel.to_arrow_reader(batch_rows) if hasattr(rel, "to_arrow_reader") else rel.fetch_record_batch(batch_rows):
+                yield batch.cast(schema.POSITIONS)
+        finally:
+            cursor.close()
+
+    # -- static -----------------------------------------------------------------------------
+    def static_latest(self, mmsis: list[int] | None = None) -> pa.Table:
+        where, params = "", {}
+        if mmsis is not None:
+            where, params = "WHERE list_contains($mmsis, mmsi)", {"mmsis": [_mmsi(m) for m in mmsis]}
+        rel = self._con.sql(_STATIC_LATEST_SQL.format(where=where) + " ORDER BY mmsi", params=params)
+        return _rel_to_table(rel).cast(STATIC_LATEST)
+
+    def static_history(self, mmsi: int) -> pa.Table:
+        rel = self._con.sql("SELECT * FROM static_reports WHERE mmsi = $mmsi ORDER BY ts", params={"mmsi": _mmsi(mmsi)})
+        return _rel_to_table(rel).cast(schema.STATIC)
+
+    def other_between(self, t0: datetime, t1: datetime, msg_types: list[int] | None = None) -> pa.Table:
+        """OTHER rows (base stations, AtoN, binary...) in ``[t0, t1)``, for receiver coverage."""
+        where, params = "ts >= $t0 AND ts < $t1", dict(_window(t0, t1))
+        if msg_types is not None:
+            where, params["types"] = where + " AND list_contains($types, msg_type)", [int(t) for t in msg_types]
+        rel = self._con.sql(f"SELECT * FROM other_messages WHERE {where} ORDER BY ts, mmsi", params=params)
+        return _rel_to_table(rel).cast(schema.OTHER)
+
+    # -- summaries --------------------------------------------------------------------------
+    def vessel_summary(
+        self, t0: datetime | None = None, t1: datetime | None = None, mmsis: list[int] | None = None
+    ) -> pa.Table:
+        conditions, params = ["TRUE"], {}
+        if t0 is not None:
+            conditions.append("ts >= $t0")
+            params["t0"] = _utc(t0, "t0")
+        if t1 is not None:
+            conditions.append("ts < $t1")
+            params["t1"] = _utc(t1, "t1")
+        if mmsis is not None:
+            conditions.append("list_contains($mmsis, mmsi)")
+            params["mmsis"] = [_mmsi(m) for m in mmsis]
+        sql = f"""
+            WITH seen AS (
+                SELECT mmsi, count(*) AS n_positions, min(ts) AS first_seen, max(ts) AS last_seen,
+                    arg_max(lat, ts) FILTER (WHERE {_HAS_FIX}) AS last_lat,
+                    arg_max(lon, ts) FILTER (WHERE {_HAS_FIX}) AS last_lon,
+                    arg_max_null(sog, ts) FILTER (WHERE {_HAS_FIX}) AS last_sog
+                FROM positions WHERE {" AND ".join(conditions)} GROUP BY mmsi
+            ), latest AS ({_STATIC_LATEST_SQL.format(where="WHERE mmsi IN (SELECT mmsi FROM seen)")})
+            SELECT seen.*, latest.name, latest.ship_type
+            FROM seen LEFT JOIN latest USING (mmsi) ORDER BY mmsi
+        """
+        return _rel_to_table(self._con.sql(sql, params=params)).cast(VESSEL_SUMMARY)
+
+    def stats(self) -> dict[str, Any]:
+        """Row counts, time span, vessel count, file size and schema version, for ``seawarden status``."""
+        counts = {name: self._one(f"SELECT count(*) FROM {name}")[0] for _, name, _ in _TABLES}
+        first, last, vessels = self._one("SELECT min(ts), max(ts), count(DISTINCT mmsi) FROM positions")
+        (files,) = self._one("SELECT count(*) FROM ingested")
+        size = 0
+        if self.path != MEMORY:
+            size = sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}.wal")) if os.path.exists(p))
+        return {
+            "path": str(self.path),
+            "schema_version": migrations.current_version(self._con),
+            "rows": counts,
+            "vessels": vessels,
+            "first_ts": first,
+            "last_ts": last,
+            "ingested_files": files,
+            "file_bytes": size,
+        }

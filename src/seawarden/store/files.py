@@ -1,0 +1,41 @@
+"""Where the default store lives, and how an input file is recognised when it comes again."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+STORE_FILE = "seawarden.duckdb"
+_EDGE = 1 << 20  # bytes hashed at each end of a file
+_FINGERPRINT_VERSION = "v1"
+
+
+def default_store_path() -> Path:
+    """``$SEAWARDEN_HOME/seawarden.duckdb``, else ``$XDG_DATA_HOME/seawarden/...``, else ``~/.local/share/seawarden/...``."""
+    home = os.environ.get("SEAWARDEN_HOME")
+    if home:
+        return Path(home).expanduser() / STORE_FILE
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data).expanduser() / "seawarden" / STORE_FILE
+
+
+def file_fingerprint(path: str | Path) -> str:
+    """Content identity of an input file, independent of its name and mtime.
+
+    Hashes the size plus the first and last MiB (the whole file when smaller), so a
+    multi-GB archive is fingerprinted in milliseconds. Copies and renames match; a file
+    that grew (a live log appended to) does not, and is treated as a new input.
+    """
+    path = Path(path)
+    size = path.stat().st_size
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(size.to_bytes(8, "little"))
+    with path.open("rb") as fh:
+        if size <= 2 * _EDGE:
+            digest.update(fh.read())
+        else:
+            digest.update(fh.read(_EDGE))
+            fh.seek(size - _EDGE)
+            digest.update(fh.read(_EDGE))
+    return f"{_FINGERPRINT_VERSION}:{size}:{digest.hexdigest()}"
