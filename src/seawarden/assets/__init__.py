@@ -1,0 +1,1 @@
+"""The seabed: registry of protected infrastructure and the spatial engine."""

@@ -1,0 +1,346 @@
+"""Compiled kernels of the segment grid (numba, cache=True).
+
+Geometry convention: a segment is the straight line between two vertices in the lon/lat plane
+(the GIS/GeoJSON convention, and how the source maps were drawn). Metric work happens in a local
+equirectangular frame on the WGS84 ellipsoid (meridional radius M, prime-vertical radius N at the
+local latitude). That frame is *affine* in lon/lat, so closest points and intersections found in it
+lie exactly on the lon/lat segments; only the metric is approximated, and the final distance is
+re-measured at the mid-latitude of the two points it joins, which agrees with WGS84 geodesics to
+well under a metre at 20 km and 60 N.
+
+Grid: rows of constant latitude height (dlat degrees >= cell_m everywhere), each row split into its
+own number of equal longitude columns (cells about cell_m wide at the row's equator-side edge) and
+wrapping at the antimeridian. A segment is registered in the cells of points sampled along it at most
+`spacing` metres apart, so every point of the segment is within spacing/2 of a registered sample;
+queries therefore search `radius + spacing/2` around themselves.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba as nb
+import numpy as np
+
+A = 6378137.0
+F = 1.0 / 298.257223563
+E2 = F * (2.0 - F)
+DEG = math.pi / 180.0
+#: lower bounds of metres per degree (latitude at the equator; longitude per cos(lat) at the equator)
+M_PER_DEG_LAT_MIN = 110574.0
+M_PER_DEG_LON_EQ = 111319.49
+#: upper bound of metres per degree along any lon/lat-straight path, per axis
+M_PER_DEG_MAX = 111700.0
+
+
+@nb.njit(cache=True, inline="always")
+def _scales(lat: float) -> tuple[float, float]:
+    """Metres per degree of longitude and of latitude at `lat` on WGS84."""
+    phi = lat * DEG
+    s = math.sin(phi)
+    w = 1.0 - E2 * s * s
+    sw = math.sqrt(w)
+    return A / sw * math.cos(phi) * DEG, A * (1.0 - E2) / (w * sw) * DEG
+
+
+@nb.njit(cache=True, inline="always")
+def _wrap(d: float) -> float:
+    if d >= 180.0:
+        return d - 360.0
+    if d < -180.0:
+        return d + 360.0
+    return d
+
+
+@nb.njit(cache=True, inline="always")
+def _closest_t(ax: float, ay: float, bx: float, by: float) -> float:
+    """Parameter of the point of segment a-b closest to the origin (metric coordinates)."""
+    vx = bx - ax
+    vy = by - ay
+    l2 = vx * vx + vy * vy
+    if l2 <= 0.0:
+        return 0.0
+    t = -(ax * vx + ay * vy) / l2
+    if t < 0.0:
+        return 0.0
+    if t > 1.0:
+        return 1.0
+    return t
+
+
+@nb.njit(cache=True, inline="always")
+def _refined(px: float, py: float, dax: float, day: float, dbx: float, dby: float, t: float) -> tuple[float, float]:
+    """Distance (m) and parameter, re-solved in the frame at the mid-latitude of point and foot."""
+    fy = day + t * (dby - day)
+    kx, ky = _scales(py + 0.5 * fy)
+    t = _closest_t(dax * kx, day * ky, dbx * kx, dby * ky)
+    fx = dax + t * (dbx - dax)
+    fy = day + t * (dby - day)
+    kx, ky = _scales(py + 0.5 * fy)
+    return math.hypot(fx * kx, fy * ky), t
+
+
+@nb.njit(cache=True)
+def point_segment_distance(px, py, ax, ay, bx, by):
+    """Vectorised metres from points to segments (same length arrays); for tests and small jobs."""
+    n = px.size
+    d = np.empty(n)
+    tt = np.empty(n)
+    for i in range(n):
+        dax = _wrap(ax[i] - px[i])
+        dbx = dax + (bx[i] - ax[i])
+        day = ay[i] - py[i]
+        dby = by[i] - py[i]
+        kx, ky = _scales(py[i])
+        t = _closest_t(dax * kx, day * ky, dbx * kx, dby * ky)
+        d[i], tt[i] = _refined(px[i], py[i], dax, day, dbx, dby, t)
+    return d, tt
+
+
+# -- grid construction ------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True)
+def _row_ncols(row_min: int, nrows: int, dlat: float, cell_m: float) -> np.ndarray:
+    out = np.empty(nrows, dtype=np.int64)
+    for r in range(nrows):
+        lo = -90.0 + (row_min + r) * dlat
+        hi = lo + dlat
+        edge = 0.0 if (lo <= 0.0 <= hi) else min(abs(lo), abs(hi))
+        edge = min(edge, 90.0)
+        out[r] = max(1, int(360.0 * M_PER_DEG_LON_EQ * math.cos(edge * DEG) / cell_m))
+    return out
+
+
+@nb.njit(cache=True, inline="always")
+def _cell_key(x: float, y: float, dlat: float, row_min: int, nrows: int, row_ncols, row_offset) -> int:
+    r = int(math.floor((y + 90.0) / dlat)) - row_min
+    if r < 0 or r >= nrows:
+        return -1
+    nc = row_ncols[r]
+    c = int(math.floor((_wrap(x) + 180.0) / (360.0 / nc))) % nc
+    return row_offset[r] + c
+
+
+@nb.njit(cache=True)
+def _segment_samples(ax, ay, bx, by, spacing: float) -> np.ndarray:
+    """Number of intervals to cut each segment into so samples are <= spacing metres apart."""
+    n = ax.size
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        cmax = 1.0 if (ay[i] <= 0.0 <= by[i] or by[i] <= 0.0 <= ay[i]) else max(math.cos(ay[i] * DEG), math.cos(by[i] * DEG))
+        lx = abs(bx[i] - ax[i]) * M_PER_DEG_MAX * cmax
+        ly = abs(by[i] - ay[i]) * M_PER_DEG_MAX
+        out[i] = max(1, int(math.ceil(math.hypot(lx, ly) / spacing)))
+    return out
+
+
+@nb.njit(cache=True)
+def _sample_keys(ax, ay, bx, by, nint, dlat, row_min, nrows, row_ncols, row_offset) -> tuple[np.ndarray, np.ndarray]:
+    total = 0
+    for i in range(ax.size):
+        total += nint[i] + 1
+    keys = np.empty(total, dtype=np.int64)
+    segs = np.empty(total, dtype=np.int64)
+    m = 0
+    for i in range(ax.size):
+        k = nint[i]
+        for j in range(k + 1):
+            f = j / k
+            key = _cell_key(ax[i] + f * (bx[i] - ax[i]), ay[i] + f * (by[i] - ay[i]), dlat, row_min, nrows, row_ncols, row_offset)
+            if key >= 0:
+                keys[m] = key
+                segs[m] = i
+                m += 1
+    return keys[:m], segs[:m]
+
+
+def build_grid(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, cell_m: float, spacing: float):
+    """CSR grid of segment ids: (dlat, row_min, row_ncols, row_offset, cell_start, cell_items)."""
+    dlat = cell_m / M_PER_DEG_LAT_MIN
+    if ax.size == 0:
+        return dlat, 0, np.ones(1, dtype=np.int64), np.array([0, 1], dtype=np.int64), np.zeros(2, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    lat_min = float(min(ay.min(), by.min()))
+    lat_max = float(max(ay.max(), by.max()))
+    row_min = int(math.floor((lat_min + 90.0) / dlat))
+    nrows = int(math.floor((lat_max + 90.0) / dlat)) - row_min + 1
+    row_ncols = _row_ncols(row_min, nrows, dlat, cell_m)
+    row_offset = np.zeros(nrows + 1, dtype=np.int64)
+    np.cumsum(row_ncols, out=row_offset[1:])
+    nint = _segment_samples(ax, ay, bx, by, spacing)
+    keys, segs = _sample_keys(ax, ay, bx, by, nint, dlat, row_min, nrows, row_ncols, row_offset)
+    pair = np.unique(keys * ax.size + segs)
+    keys = pair // ax.size
+    ncells = int(row_offset[-1])
+    cell_start = np.zeros(ncells + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=ncells), out=cell_start[1:])
+    return dlat, row_min, row_ncols, row_offset, cell_start, (pair % ax.size).astype(np.int32)
+
+
+# -- queries ----------------------------------------------------------------------------------------
+
+
+@nb.njit(cache=True, inline="always")
+def _window(py: float, r: float, dlat: float, row_min: int, nrows: int) -> tuple[int, int, float]:
+    """Row range and half-width in degrees of longitude covering radius r (m) around latitude py."""
+    dl = r / M_PER_DEG_LAT_MIN
+    lo = py - dl
+    hi = py + dl
+    r0 = max(int(math.floor((lo + 90.0) / dlat)) - row_min, 0)
+    r1 = min(int(math.floor((hi + 90.0) / dlat)) - row_min, nrows - 1)
+    far = max(abs(lo), abs(hi))
+    dlon = r / (M_PER_DEG_LON_EQ * math.cos(far * DEG)) if far < 89.9 else 360.0
+    return r0, r1, dlon
+
+
+@nb.njit(cache=True)
+def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start, cell_items,
+                   ax, ay, bx, by, out_seg, out_dist, out_t):
+    """Exact nearest segment within `radius` metres for each query point (-1 / inf if none)."""
+    nrows = row_ncols.size
+    for i in range(qlon.size):
+        px = qlon[i]
+        py = qlat[i]
+        best = np.inf
+        bseg = -1
+        bt = np.nan
+        if math.isfinite(px) and math.isfinite(py) and -90.0 <= py <= 90.0:
+            px = _wrap(px)
+            r0, r1, dlon = _window(py, radius + reach, dlat, row_min, nrows)
+            kx0, ky0 = _scales(py)
+            # the point-latitude frame errs by at most ~tan(lat) * (latitude gap) relative; prefilter with that
+            far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
+            tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
+            limit = radius * tol + 1.0
+            for row in range(r0, r1 + 1):
+                nc = row_ncols[row]
+                w = 360.0 / nc
+                if 2.0 * dlon + w >= 360.0:
+                    c0 = 0
+                    c1 = nc - 1
+                else:
+                    c0 = int(math.floor((px + 180.0 - dlon) / w))
+                    c1 = int(math.floor((px + 180.0 + dlon) / w))
+                base = row_offset[row]
+                for c in range(c0, c1 + 1):
+                    k = base + c % nc
+                    for j in range(cell_start[k], cell_start[k + 1]):
+                        s = cell_items[j]
+                        dax = _wrap(ax[s] - px)
+                        dbx = dax + (bx[s] - ax[s])
+                        day = ay[s] - py
+                        dby = by[s] - py
+                        t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
+                        fx = (dax + t * (dbx - dax)) * kx0
+                        fy = (day + t * (dby - day)) * ky0
+                        d1 = math.hypot(fx, fy)
+                        if d1 > limit or d1 > best * tol + 1.0:
+                            continue
+                        d, t = _refined(px, py, dax, day, dbx, dby, t)
+                        if d < best:
+                            best = d
+                            bseg = s
+                            bt = t
+            if best > radius:
+                best = np.inf
+                bseg = -1
+                bt = np.nan
+        out_seg[i] = bseg
+        out_dist[i] = best
+        out_t[i] = bt
+
+
+@nb.njit(cache=True)
+def _grow(a, n):
+    b = np.empty(n, dtype=a.dtype)
+    b[: a.size] = a
+    return b
+
+
+@nb.njit(cache=True)
+def crossings_kernel(lon0, lat0, lon1, lat1, spacing, reach, dlat, row_min, row_ncols, row_offset, cell_start,
+                     cell_items, ax, ay, bx, by, closed_end):
+    """Every proper intersection of vessel segments (pairs) with indexed segments.
+
+    Half-open parameters (vessel [0,1), asset [0,1) except a part's last segment [0,1]) make a
+    crossing exactly at a shared vertex count once."""
+    nrows = row_ncols.size
+    stamp = np.full(ax.size, -1, dtype=np.int64)
+    cap = 256
+    o_pair = np.empty(cap, dtype=np.int64)
+    o_seg = np.empty(cap, dtype=np.int64)
+    o_t = np.empty(cap)
+    o_u = np.empty(cap)
+    o_ang = np.empty(cap)
+    m = 0
+    for i in range(lon0.size):
+        x0 = lon0[i]
+        y0 = lat0[i]
+        if not (math.isfinite(x0) and math.isfinite(y0) and math.isfinite(lon1[i]) and math.isfinite(lat1[i])):
+            continue
+        x0 = _wrap(x0)
+        dx = _wrap(lon1[i] - x0)
+        dy = lat1[i] - y0
+        if dx == 0.0 and dy == 0.0:
+            continue
+        kx, ky = _scales(y0 + 0.5 * dy)
+        rx = dx * kx
+        ry = dy * ky
+        seg_len = math.hypot(rx, ry)
+        nint = max(1, int(math.ceil(seg_len * 1.02 / spacing)))
+        search = 0.5 * spacing + reach
+        for si in range(nint + 1):
+            f = si / nint
+            sx = _wrap(x0 + f * dx)
+            sy = y0 + f * dy
+            r0, r1, dlon = _window(sy, search, dlat, row_min, nrows)
+            for row in range(r0, r1 + 1):
+                nc = row_ncols[row]
+                w = 360.0 / nc
+                if 2.0 * dlon + w >= 360.0:
+                    c0 = 0
+                    c1 = nc - 1
+                else:
+                    c0 = int(math.floor((sx + 180.0 - dlon) / w))
+                    c1 = int(math.floor((sx + 180.0 + dlon) / w))
+                base = row_offset[row]
+                for c in range(c0, c1 + 1):
+                    k = base + c % nc
+                    for j in range(cell_start[k], cell_start[k + 1]):
+                        s = cell_items[j]
+                        if stamp[s] == i:
+                            continue
+                        stamp[s] = i
+                        qx = _wrap(ax[s] - x0) * kx
+                        qy = (ay[s] - y0) * ky
+                        ex = (bx[s] - ax[s]) * kx
+                        ey = (by[s] - ay[s]) * ky
+                        den = rx * ey - ry * ex
+                        if den == 0.0:
+                            continue  # parallel or collinear: running along is not crossing
+                        t = (qx * ey - qy * ex) / den
+                        u = (qx * ry - qy * rx) / den
+                        if t < 0.0 or t >= 1.0 or u < 0.0:
+                            continue
+                        if u > 1.0 or (u == 1.0 and not closed_end[s]):
+                            continue
+                        kx2, ky2 = _scales(y0 + t * dy)
+                        vx = dx * kx2
+                        vy = dy * ky2
+                        gx = (bx[s] - ax[s]) * kx2
+                        gy = (by[s] - ay[s]) * ky2
+                        cosang = abs(vx * gx + vy * gy) / (math.hypot(vx, vy) * math.hypot(gx, gy))
+                        if m == cap:
+                            cap *= 2
+                            o_pair = _grow(o_pair, cap)
+                            o_seg = _grow(o_seg, cap)
+                            o_t = _grow(o_t, cap)
+                            o_u = _grow(o_u, cap)
+                            o_ang = _grow(o_ang, cap)
+                        o_pair[m] = i
+                        o_seg[m] = s
+                        o_t[m] = t
+                        o_u[m] = u
+                        o_ang[m] = math.degrees(math.acos(min(1.0, cosang)))
+                        m += 1
+    return o_pair[:m], o_seg[:m], o_t[:m], o_u[:m], o_ang[:m]

@@ -1,0 +1,189 @@
+"""Batch spatial queries against the seabed: the hot path of every detector.
+
+Indexes 2-vertex segments (never whole lines: long cables' bounding boxes overlap everything) in a
+uniform metric grid and answers nearest/corridor and crossing questions for whole arrays at once with
+compiled kernels. Distances are metres on WGS84 (see `_kernels` for the frame and its accuracy).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from seawarden.assets import _kernels as K
+from seawarden.assets.geometry import Segments
+from seawarden.assets.model import AssetKind, AssetTable
+
+
+def _f64(a: np.ndarray | list[float] | float) -> np.ndarray:
+    return np.ascontiguousarray(np.atleast_1d(np.asarray(a, dtype=np.float64)))
+
+
+class SegmentIndex:
+    """Grid of segment references with exact nearest-segment and segment-crossing queries.
+
+    Generic over what the segments belong to (`segments.owner`): assets, coastlines, ports
+    (a port is a zero-length segment)."""
+
+    def __init__(self, segments: Segments, cell_m: float = 10_000.0, spacing_m: float | None = None):
+        if cell_m <= 0:
+            raise ValueError("cell_m must be > 0")
+        self.segments = segments
+        self.cell_m = float(cell_m)
+        self.spacing_m = float(spacing_m if spacing_m is not None else cell_m / 2.0)
+        s = segments
+        self._grid = K.build_grid(s.ax, s.ay, s.bx, s.by, self.cell_m, self.spacing_m)
+
+    @property
+    def reach_m(self) -> float:
+        """How far a segment may lie outside the cells it is registered in."""
+        return self.spacing_m / 2.0
+
+    def nearest_segment(self, lon: np.ndarray, lat: np.ndarray, max_distance_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(segment index or -1, distance m or inf, parameter 0..1 along the segment or NaN)."""
+        lon, lat = _f64(lon), _f64(lat)
+        if lon.shape != lat.shape:
+            raise ValueError(f"lon and lat differ in shape: {lon.shape} vs {lat.shape}")
+        n = lon.size
+        seg = np.empty(n, dtype=np.int64)
+        dist = np.empty(n)
+        t = np.empty(n)
+        s = self.segments
+        K.nearest_kernel(lon, lat, float(max_distance_m), self.reach_m, *self._grid, s.ax, s.ay, s.bx, s.by, seg, dist, t)
+        return seg, dist, t
+
+    def crossing_segments(self, lon0, lat0, lon1, lat1):
+        """(pair, segment, t along the pair, u along the segment, angle deg) per proper crossing."""
+        arrs = [_f64(a) for a in (lon0, lat0, lon1, lat1)]
+        if len({a.shape for a in arrs}) != 1:
+            raise ValueError("lon0, lat0, lon1, lat1 must have the same shape")
+        s = self.segments
+        return K.crossings_kernel(*arrs, self.spacing_m, self.reach_m, *self._grid, s.ax, s.ay, s.bx, s.by, s.last_in_part)
+
+
+@dataclass(frozen=True)
+class NearestResult:
+    """Per query point (arrays of length N). km_point counts from the asset's start (NaN for areas)."""
+
+    asset_idx: np.ndarray  # int32, -1 when nothing within max_distance_m
+    distance_m: np.ndarray  # float64, inf when none; 0 inside an area
+    km_point: np.ndarray  # float64
+    in_corridor: np.ndarray  # bool, distance_m <= that asset's corridor_m
+
+
+@dataclass(frozen=True)
+class CrossingResult:
+    """One row per crossing of a vessel segment (input pair) with an asset, sorted by pair then frac."""
+
+    pair_idx: np.ndarray  # int64
+    asset_idx: np.ndarray  # int32
+    lon: np.ndarray
+    lat: np.ndarray
+    km_point: np.ndarray
+    angle_deg: np.ndarray  # 0..90 between the vessel's and the asset's direction
+    frac: np.ndarray  # 0..1 along the vessel segment
+
+    def __len__(self) -> int:
+        return len(self.pair_idx)
+
+
+#: crossings of one vessel segment with one asset closer than this are one crossing
+#: (overlapping duplicate parts are common in map-derived cable data)
+DUPLICATE_CROSSING_M = 25.0
+
+
+class AssetIndex:
+    """Spatial index over an AssetTable; every query is vectorised over N positions."""
+
+    def __init__(self, assets: AssetTable, segments: Segments, index: SegmentIndex):
+        self.assets = assets
+        self._segments = segments
+        self._index = index
+        kinds = assets.kind.astype(str)
+        self._is_area = kinds == AssetKind.AREA.value
+        self._area_ids = np.flatnonzero(self._is_area)
+        self._area_bounds = shapely.bounds(assets.geometry[self._area_ids]) if len(self._area_ids) else np.empty((0, 4))
+        for g in assets.geometry[self._area_ids]:
+            shapely.prepare(g)
+
+    @classmethod
+    def build(cls, assets: AssetTable, cell_m: float = 10_000) -> AssetIndex:
+        segments = Segments.from_geometries(assets.geometry)
+        return cls(assets, segments, SegmentIndex(segments, cell_m=cell_m))
+
+    def __len__(self) -> int:
+        return len(self.assets)
+
+    # -- nearest -----------------------------------------------------------------------------------
+    def nearest(self, lon: np.ndarray, lat: np.ndarray, max_distance_m: float = 20_000) -> NearestResult:
+        """Nearest asset within max_distance_m of each point, exact on the indexed geometry.
+
+        Points inside an area asset are at distance 0 from it."""
+        lon, lat = _f64(lon), _f64(lat)
+        seg, dist, t = self._index.nearest_segment(lon, lat, max_distance_m)
+        found = seg >= 0
+        s = self._segments
+        asset = np.full(lon.size, -1, dtype=np.int32)
+        asset[found] = s.owner[seg[found]]
+        km = np.full(lon.size, np.nan)
+        km[found] = s.km0[seg[found]] + t[found] * s.length_m[seg[found]] / 1000.0
+        if len(self._area_ids):
+            inside = self.inside_area(lon, lat)
+            hit = inside >= 0
+            asset[hit] = inside[hit]
+            dist[hit] = 0.0
+            km[hit] = np.nan
+            km[(asset >= 0) & self._is_area[np.maximum(asset, 0)]] = np.nan
+        in_corr = np.zeros(lon.size, dtype=bool)
+        ok = asset >= 0
+        in_corr[ok] = dist[ok] <= self.assets.corridor_m[asset[ok]]
+        return NearestResult(asset, dist, km, in_corr)
+
+    def inside_area(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """Index of an area asset containing each point, -1 if none (the most critical wins)."""
+        lon, lat = _f64(lon), _f64(lat)
+        out = np.full(lon.size, -1, dtype=np.int32)
+        best = np.zeros(lon.size, dtype=np.int8)
+        for a, (x0, y0, x1, y1) in zip(self._area_ids, self._area_bounds):
+            cand = np.flatnonzero((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
+            if not len(cand):
+                continue
+            inside = cand[shapely.contains_xy(self.assets.geometry[a], lon[cand], lat[cand])]
+            crit = self.assets.criticality[a]
+            take = inside[best[inside] < crit]
+            out[take] = a
+            best[take] = crit
+        return out
+
+    # -- crossings ---------------------------------------------------------------------------------
+    def crossings(self, lon0, lat0, lon1, lat1) -> CrossingResult:
+        """Where the N straight vessel segments (lon0,lat0)->(lon1,lat1) cross an asset's line
+        (or an area's boundary)."""
+        pair, seg, t, u, ang = self._index.crossing_segments(lon0, lat0, lon1, lat1)
+        s = self._segments
+        asset = s.owner[seg].astype(np.int32)
+        x0, y0, x1, y1 = (_f64(a) for a in (lon0, lat0, lon1, lat1))
+        dx = (x1[pair] - x0[pair] + 180.0) % 360.0 - 180.0
+        lon = (x0[pair] + t * dx + 180.0) % 360.0 - 180.0
+        lat = y0[pair] + t * (y1[pair] - y0[pair])
+        km = s.km0[seg] + u * s.length_m[seg] / 1000.0
+        km[self._is_area[asset]] = np.nan
+        order = np.lexsort((t, asset, pair))
+        pair, asset, lon, lat, km, ang, t = (a[order] for a in (pair, asset, lon, lat, km, ang, t))
+        keep = _first_of_duplicates(pair, asset, lon, lat)
+        order = np.lexsort((t[keep], pair[keep]))
+        return CrossingResult(*(a[keep][order] for a in (pair, asset, lon, lat, km, ang, t)))
+
+
+def _first_of_duplicates(pair: np.ndarray, asset: np.ndarray, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Mask keeping one of several crossings of the same pair and asset within DUPLICATE_CROSSING_M."""
+    keep = np.ones(len(pair), dtype=bool)
+    if len(pair) < 2:
+        return keep
+    same = (pair[1:] == pair[:-1]) & (asset[1:] == asset[:-1])
+    dy = (lat[1:] - lat[:-1]) * K.M_PER_DEG_LAT_MIN
+    dx = ((lon[1:] - lon[:-1] + 180.0) % 360.0 - 180.0) * K.M_PER_DEG_LON_EQ * np.cos(np.radians(lat[1:]))
+    keep[1:] = ~(same & (np.hypot(dx, dy) < DUPLICATE_CROSSING_M))
+    return keep
