@@ -151,7 +151,10 @@ class RowChecker:
 
     def number(self, name: str, missing: Sequence[str] = ()) -> pa.Array:
         """The column as float64; ``missing`` words (e.g. "Unknown") are null, other non-numbers flag the row."""
-        col = self.text(name)
+        return self.parse_number(self.text(name), missing)
+
+    def parse_number(self, col: pa.Array, missing: Sequence[str] = ()) -> pa.Array:
+        """Text as float64 (see :meth:`number`), for columns that need cleaning first."""
         if missing:
             col = pc.if_else(pc.is_in(col, pa.array(list(missing), pa.string())), pa.scalar(None, pa.string()), col)
         col = pc.if_else(pc.equal(col, ""), pa.scalar(None, pa.string()), col)
@@ -335,3 +338,22 @@ def table(columns: Mapping[str, pa.Array], contract: pa.Schema) -> pa.Table:
     """Build a contract table from named arrays (cast to the contract types)."""
     arrays = [pc.cast(columns[f.name], f.type) for f in contract]
     return pa.Table.from_arrays(arrays, schema=contract)
+
+
+def split_overall_dimension(checker: RowChecker, overall: pa.Array, hi: float) -> tuple[pa.Array, pa.Array]:
+    """Archives that give only overall length (or width) lose where the AIS antenna sits.
+
+    We place the reference point amidships: bow = L - L//2, stern = L//2 (likewise port/starboard), so
+    to_bow + to_stern is exactly the reported length and each part stays inside the AIS field's range.
+    A length of 0 means 'not available'.
+    """
+    overall = null_where(overall, pc.equal(overall, 0))
+    whole = cast_checked(checker, overall, pa.int64(), 0, hi)
+    half = pc.divide(whole, 2)  # integer division for int64
+    return pc.subtract(whole, half), half
+
+
+def static_msg_type(position_msg_type: pa.Array) -> pa.Array:
+    """Static data of Class B units come in type 24, of Class A units in type 5."""
+    class_b = pc.is_in(position_msg_type, value_set=pa.array([18, 19], pa.uint8()))
+    return pc.if_else(pc.fill_null(class_b, False), pa.scalar(24, pa.uint8()), pa.scalar(5, pa.uint8()))
