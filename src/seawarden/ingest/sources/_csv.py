@@ -357,3 +357,12 @@ def static_msg_type(position_msg_type: pa.Array) -> pa.Array:
     """Static data of Class B units come in type 24, of Class A units in type 5."""
     class_b = pc.is_in(position_msg_type, value_set=pa.array([18, 19], pa.uint8()))
     return pc.if_else(pc.fill_null(class_b, False), pa.scalar(24, pa.uint8()), pa.scalar(5, pa.uint8()))
+
+
+def class_a_nav_status(nav_status: pa.Array, msg_type: pa.Array) -> pa.Array:
+    """Only Class A reports (types 1-3, 27) carry a navigational status; elsewhere it is null.
+
+    Matches the NMEA decoder: 15 ("not defined") stays 15 for Class A, as transmitted.
+    """
+    class_b = pc.is_in(msg_type, value_set=pa.array([18, 19], pa.uint8()))
+    return null_where(nav_status, class_b)

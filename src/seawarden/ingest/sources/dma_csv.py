@@ -24,6 +24,7 @@ from seawarden.ingest.sources._csv import (
     ais_motion,
     cast_checked,
     checked_mmsi,
+    class_a_nav_status,
     constant,
     flag_outside,
     null_where,
@@ -65,7 +66,7 @@ NAV_STATUS: dict[str, int | None] = {
     "Power-driven vessel pushing ahead or towing alongside": 12,
     "Reserved for future use": 13,
     "AIS-SART is active": 14,
-    "Unknown value": None,  # 15 = not defined
+    "Unknown value": 15,  # "not defined"; Class B rows (no status field) become null
 }
 
 #: Ship type label -> code. Labels in GROUP_TYPES take their second digit from the "Cargo type" column.
@@ -140,7 +141,7 @@ class DmaCsvSource(CsvArchiveSource):
         sog, cog, heading = ais_motion(checker, checker.number("SOG"), checker.number("COG"), checker.number("Heading"))
         rot = checker.number("ROT")
         flag_outside(checker, rot, -720.0, 720.0)
-        nav = checker.category("Navigational status", NAV_STATUS)
+        nav = class_a_nav_status(checker.category("Navigational status", NAV_STATUS), msg_type)
         data_source = checker.text("Data source type")
         source = pc.binary_join_element_wise(pa.scalar(SOURCE_PREFIX), data_source, "")
         nulls_u8 = pa.nulls(n, pa.uint8())

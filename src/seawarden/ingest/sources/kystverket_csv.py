@@ -17,6 +17,7 @@ from seawarden.ingest.sources._csv import (
     ais_motion,
     cast_checked,
     checked_mmsi,
+    class_a_nav_status,
     constant,
     null_where,
     split_overall_dimension,
@@ -44,7 +45,6 @@ class KystverketCsvSource(CsvArchiveSource):
         lat, lon = ais_lat_lon(checker, "lat", "lon")
         sog, cog, heading = ais_motion(checker, checker.number("sog"), checker.number("cog"), checker.number("true_heading"))
         status = checker.number("nav_status")
-        status = null_where(status, pc.equal(status, 15))
         msg_type = cast_checked(checker, checker.number("message_nr"), pa.uint8(), 1, 27)
         checker.flag(pc.invert(pc.is_in(msg_type, value_set=pa.array(POSITION_TYPES, pa.uint8()))), Reason.IMPOSSIBLE_VALUE)
         source = constant(SOURCE, pa.string(), n)
@@ -53,7 +53,7 @@ class KystverketCsvSource(CsvArchiveSource):
             {
                 "mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, "sog": sog, "cog": cog,
                 "heading": cast_checked(checker, heading, pa.uint16(), 0, 359),
-                "nav_status": cast_checked(checker, status, pa.uint8(), 0, 14), "rot": pa.nulls(n, pa.float32()),
+                "nav_status": class_a_nav_status(cast_checked(checker, status, pa.uint8(), 0, 15), msg_type), "rot": pa.nulls(n, pa.float32()),
                 "msg_type": pc.fill_null(msg_type, 0), "accuracy": pa.nulls(n, pa.bool_()),
                 "second": pa.nulls(n, pa.uint8()), "own_ship": pa.nulls(n, pa.bool_()), "source": source, "n_rx": ones,
             },

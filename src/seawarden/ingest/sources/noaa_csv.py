@@ -18,6 +18,7 @@ from seawarden.ingest.sources._csv import (
     ais_motion,
     cast_checked,
     checked_mmsi,
+    class_a_nav_status,
     constant,
     flag_outside,
     null_where,
@@ -50,7 +51,6 @@ class NoaaCsvSource(CsvArchiveSource):
         cog = pc.if_else(pc.and_(pc.less(cog, 0.0), pc.greater_equal(cog, -204.8)), pc.add(cog, COG_WRAP), cog)
         sog, cog, heading = ais_motion(checker, checker.number("SOG"), cog, checker.number("Heading"))
         status = checker.number("Status")
-        status = null_where(status, pc.equal(status, 15))
         msg_type = self._msg_types(checker, header)
         source = constant(SOURCE, pa.string(), n)
         ones = constant(1, pa.uint16(), n)
@@ -58,7 +58,7 @@ class NoaaCsvSource(CsvArchiveSource):
             {
                 "mmsi": mmsi, "ts": ts, "lat": lat, "lon": lon, "sog": sog, "cog": cog,
                 "heading": cast_checked(checker, heading, pa.uint16(), 0, 359),
-                "nav_status": cast_checked(checker, status, pa.uint8(), 0, 14), "rot": pa.nulls(n, pa.float32()),
+                "nav_status": class_a_nav_status(cast_checked(checker, status, pa.uint8(), 0, 15), msg_type), "rot": pa.nulls(n, pa.float32()),
                 "msg_type": msg_type, "accuracy": pa.nulls(n, pa.bool_()), "second": pa.nulls(n, pa.uint8()),
                 "own_ship": pa.nulls(n, pa.bool_()), "source": source, "n_rx": ones,
             },

@@ -122,7 +122,7 @@ class ParquetSource:
         cog = null_where(cog, pc.greater_equal(cog, 360.0))
         heading = null_where(heading, pc.greater(heading, 359))  # 511 = n/a
         nav = number("nav_status")
-        nav = null_where(nav, pc.invert(in_range(nav, 0, 14)))
+        nav = null_where(nav, pc.invert(in_range(nav, 0, 15)))
         rot = number("rot")
         rot = null_where(rot, pc.greater(pc.abs(rot), 720.0))  # e.g. pyais -731.4 = "no turn information"
         msg_type = pc.fill_null(number("msg_type"), 0)
