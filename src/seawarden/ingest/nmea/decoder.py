@@ -1,0 +1,450 @@
+"""Streaming NMEA 0183 AIS decoder: bytes in, contract tables out.
+
+The numba kernels do the per-byte work; this class keeps what must survive between
+chunks (a partial last line, ``$PGHP``/tag-block metadata for the next sentence,
+unfinished multi-part messages, recently emitted payloads for de-duplication) and turns
+kernel output into Arrow tables with NumPy, never one Python object per message.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Literal
+
+import numpy as np
+import pyarrow as pa
+
+from seawarden import schema
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.ingest.nmea import kernel
+from seawarden.ingest.nmea.columns import eta_ms, lat_lon, masked, text_column
+from seawarden.ingest.nmea.layouts import FIELD_OFFSETS, FIELD_ROWS, KEY_24B, REQUIRED_BITS, Col, Text
+from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
+
+Clock = Literal["receive"] | datetime | None
+
+#: NMEA 4.0 AIS talker ids, plus BY and SS which real DMA shore-network data uses.
+DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS")
+
+_POSITION_TYPES = np.array([1, 2, 3, 18, 19, 27])
+_STATIC_TYPES = np.array([5, 19, 24])
+_CLASS_A = np.array([1, 2, 3])
+
+
+def talker_table(talkers: tuple[str, ...] | list[str]) -> np.ndarray:
+    table = np.zeros((26, 26), dtype=np.bool_)
+    for t in talkers:
+        if len(t) != 2 or not t.isalpha() or not t.isupper():
+            raise ValueError(f"talker id must be two capital letters, got {t!r}")
+        table[ord(t[0]) - 65, ord(t[1]) - 65] = True
+    return table
+
+
+def clock_ms(clock: Clock, received_at: float | None) -> int:
+    """The fallback time (epoch ms) for sentences that carry none, or NO_TS."""
+    if clock is None:
+        return int(kernel.NO_TS)
+    if clock == "receive":
+        return int((received_at if received_at is not None else time.time()) * 1000)
+    if isinstance(clock, datetime):
+        when = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+        return int(when.timestamp() * 1000)
+    raise ValueError(f"clock must be None, 'receive' or a datetime, got {clock!r}")
+
+
+@dataclass
+class _Fragment:
+    num: int
+    payload: bytes
+    fill: int
+    ts: int
+    src: int
+    own: bool
+    line: bytes
+
+
+@dataclass
+class _PendingMessage:
+    count: int
+    parts: dict[int, _Fragment] = field(default_factory=dict)
+
+
+@dataclass
+class _Messages:
+    """Decoded messages of one chunk, parallel arrays (single-part and reassembled)."""
+
+    mtype: np.ndarray
+    status: np.ndarray
+    ints: np.ndarray
+    texts: np.ndarray
+    hashes: np.ndarray
+    ts: np.ndarray
+    src: np.ndarray
+    own: np.ndarray
+    fill: np.ndarray
+    pay_buf: np.ndarray  # uint8 buffer holding every payload of this chunk
+    pstart: np.ndarray
+    pend: np.ndarray
+    line_index: np.ndarray  # line of this chunk that carries the message's outcome
+
+
+class NmeaDecoder:
+    """Decode a stream of NMEA bytes, fed in chunks of any size."""
+
+    def __init__(
+        self,
+        origin: str = "",
+        clock: Clock = None,
+        quarantine: Quarantine | None = None,
+        *,
+        talkers: tuple[str, ...] | list[str] = DEFAULT_TALKERS,
+        dedup_window_s: float = 10.0,
+        fragment_timeout_s: float = 30.0,
+        max_line: int = 4096,
+    ) -> None:
+        clock_ms(clock, None)  # validate early
+        self.origin = origin
+        self.clock = clock
+        self.quarantine = quarantine
+        self.dedup_window_ms = int(dedup_window_s * 1000)
+        self.fragment_timeout_ms = int(fragment_timeout_s * 1000)
+        self.max_line = max_line
+        self._talkers = talker_table(talkers)
+        self._carry = b""
+        self._discarding = False
+        self._pending_ts = int(kernel.NO_TS)
+        self._pending_src = np.uint64(0)
+        self._frag_ts = int(kernel.NO_TS)
+        self._frag_src = np.uint64(0)
+        self._fragments: dict[tuple[int, int, int, int], _PendingMessage] = {}
+        self._sources: dict[int, str] = {}
+        self._recent_hash = np.empty(0, np.uint64)
+        self._recent_ts = np.empty(0, np.int64)
+        self.timestamped_sentences = 0  # sentences whose time came from the data itself
+
+    # ------------------------------------------------------------------ public API
+    def feed(self, data: bytes, received_at: float | None = None) -> DecodedBatch:
+        """Decode every complete line in ``carry + data``; keep the trailing partial line."""
+        stats = IngestStats()
+        if self._discarding:
+            nl = data.find(b"\n")
+            if nl < 0:
+                return DecodedBatch(stats=stats)
+            data = data[nl + 1 :]
+            self._discarding = False
+        buf = self._carry + data if self._carry else data
+        cut = buf.rfind(b"\n") + 1
+        self._carry = buf[cut:]
+        if len(self._carry) > self.max_line:
+            self._reject_raw(stats, Reason.LINE_TOO_LONG, self._carry[: self.max_line])
+            self._carry = b""
+            self._discarding = True
+        return self._decode(buf[:cut], received_at, stats)
+
+    def flush(self, received_at: float | None = None) -> DecodedBatch:
+        """End of stream: decode a final unterminated line; unfinished multi-part messages are orphans."""
+        stats = IngestStats()
+        tail, self._carry = self._carry, b""
+        batch = self._decode(tail, received_at, stats) if tail.strip() else DecodedBatch(stats=stats)
+        for key in list(self._fragments):
+            self._orphan(batch.stats, key)
+        return batch
+
+    # ------------------------------------------------------------------ internals
+    def _reject_raw(self, stats: IngestStats, reason: Reason, line: bytes) -> None:
+        stats.lines += 1
+        stats.outcomes[reason] += 1
+        if self.quarantine is not None:
+            self.quarantine.write(reason, line, self.origin)
+
+    def _orphan(self, stats: IngestStats, key: tuple[int, int, int, int]) -> None:
+        for frag in self._fragments.pop(key).parts.values():
+            stats.outcomes[Reason.ORPHAN_FRAGMENT] += 1
+            if self.quarantine is not None:
+                self.quarantine.write(Reason.ORPHAN_FRAGMENT, frag.line, self.origin)
+
+    def _decode(self, chunk: bytes, received_at: float | None, stats: IngestStats) -> DecodedBatch:
+        arr = np.frombuffer(chunk, dtype=np.uint8)
+        (status, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts, src,
+         src_def, src_def_start, src_def_end, self._pending_ts, self._pending_src, self._frag_ts,
+         self._frag_src) = kernel.scan_lines(
+            arr, self._talkers, clock_ms(self.clock, received_at), self._pending_ts, self._pending_src,
+            self._frag_ts, self._frag_src, self.max_line,
+        )
+        outcome = status.astype(np.int16)
+        stats.lines += len(status)
+        self._learn_sources(chunk, src_def, src_def_start, src_def_end)
+        accepted = status == kernel.ACCEPTED
+        stats.sentences += int(np.count_nonzero(accepted | (status < 32) & (status != kernel.ACCEPTED)))
+        fallback = clock_ms(self.clock, received_at)
+        self.timestamped_sentences += int(np.count_nonzero(accepted & (ts != fallback))) if fallback != kernel.NO_TS else int(np.count_nonzero(accepted))
+
+        single = np.flatnonzero(accepted & (frag_cnt == 1))
+        msgs = self._decode_single(arr, single, pay_start, pay_end, fill, ts, src, own)
+        multi = np.flatnonzero(accepted & (frag_cnt > 1))
+        if len(multi):
+            outcome[multi] = Reason.FRAGMENT
+            assembled = self._reassemble(chunk, multi, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
+                                         frag_num, seq, chan, own, ts, src, stats)
+            if assembled is not None:
+                msgs = _concat_messages(msgs, assembled)
+        batch = self._tables(msgs, outcome, stats)
+
+        codes, counts = np.unique(outcome, return_counts=True)
+        stats.add_outcomes(dict(zip(codes.tolist(), counts.tolist())))
+        if self.quarantine is not None:
+            for li in np.flatnonzero((outcome > 0) & (outcome < 32)):
+                self.quarantine.write(Reason(int(outcome[li])), chunk[line_start[li] : line_end[li]], self.origin)
+        return batch
+
+    def _learn_sources(self, chunk: bytes, src_def: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+        defined = np.flatnonzero(src_def)
+        if not len(defined):
+            return
+        hashes, first = np.unique(src_def[defined], return_index=True)
+        if len(self._sources) > 100_000:  # garbage input must not grow this without bound
+            self._sources.clear()
+        for h, i in zip(hashes.tolist(), defined[first].tolist()):
+            if h not in self._sources:
+                self._sources[h] = chunk[a[i] : b[i]].decode("ascii", "replace")
+
+    def _decode_single(self, arr, idx, pay_start, pay_end, fill, ts, src, own) -> _Messages:
+        ps, pe, fl = pay_start[idx], pay_end[idx], fill[idx]
+        mtype, st, ints, texts, hashes = kernel.decode_payloads(arr, ps, pe, fl, FIELD_ROWS, FIELD_OFFSETS, REQUIRED_BITS)
+        return _Messages(mtype, st, ints, texts, hashes, ts[idx], src[idx], own[idx], fl, arr, ps, pe, idx.astype(np.int64))
+
+    def _reassemble(self, chunk, multi, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq,
+                    chan, own, ts, src, stats) -> _Messages | None:
+        """Join multi-part messages keyed by (source, sequence id, channel, part count), with a timeout.
+
+        Fragments are rare (a few per cent of traffic), so this loop is plain Python; the
+        joined payloads are decoded by the same kernel as single-sentence messages.
+        """
+        done_payloads: list[bytes] = []
+        done_fill: list[int] = []
+        done_ts: list[int] = []
+        done_src: list[int] = []
+        done_own: list[bool] = []
+        done_line_index: list[int] = []
+        for li in multi.tolist():
+            cnt, num = int(frag_cnt[li]), int(frag_num[li])
+            key = (int(src[li]), int(seq[li]), int(chan[li]), cnt)
+            t = int(ts[li])
+            for stale in [k for k, p in self._fragments.items()
+                          if t - min(f.ts for f in p.parts.values()) > self.fragment_timeout_ms]:
+                self._orphan(stats, stale)
+            pending = self._fragments.get(key)
+            if pending is not None and num in pending.parts:
+                self._orphan(stats, key)  # a restart of the same key: the old parts never completed
+                pending = None
+            if pending is None:
+                pending = self._fragments[key] = _PendingMessage(cnt)
+            pending.parts[num] = _Fragment(num, chunk[pay_start[li] : pay_end[li]], int(fill[li]), t,
+                                           int(src[li]), bool(own[li]), chunk[line_start[li] : line_end[li]])
+            if len(pending.parts) == cnt:
+                del self._fragments[key]
+                parts = [pending.parts[k] for k in sorted(pending.parts)]
+                done_payloads.append(b"".join(p.payload for p in parts))
+                done_fill.append(parts[-1].fill)
+                done_ts.append(parts[0].ts)
+                done_src.append(parts[0].src)
+                done_own.append(parts[0].own)
+                done_line_index.append(li)
+        if not done_payloads:
+            return None
+        joined = np.frombuffer(b"".join(done_payloads), np.uint8)
+        lengths = np.array([len(p) for p in done_payloads], dtype=np.int64)
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        fills = np.array(done_fill, np.int8)
+        mtype, st, ints, texts, hashes = kernel.decode_payloads(
+            joined, starts, ends, fills, FIELD_ROWS, FIELD_OFFSETS, REQUIRED_BITS
+        )
+        return _Messages(mtype, st, ints, texts, hashes, np.array(done_ts, np.int64), np.array(done_src, np.uint64),
+                         np.array(done_own, np.bool_), fills, joined, starts, ends,
+                         np.array(done_line_index, np.int64))
+
+    def _tables(self, m: _Messages, outcome: np.ndarray, stats: IngestStats) -> DecodedBatch:
+        ok = m.status == 0
+        mt = m.mtype
+        lat, lon, pos_na, impossible = lat_lon(m.ints, mt)
+        has_identity = np.isin(mt, _POSITION_TYPES) | np.isin(mt, _STATIC_TYPES)
+        bad_value = ok & ((np.isin(mt, _POSITION_TYPES) & impossible) | (has_identity & (m.ints[:, Col.MMSI] == 0)))
+        status = np.where(bad_value, Reason.IMPOSSIBLE_VALUE, m.status).astype(np.int16)
+        ok = status == 0
+
+        keep, n_rx, duplicate = self._dedup(m.hashes, m.ts, ok)
+        status = np.where(duplicate, Reason.DUPLICATE, status)
+        stats.receptions_collapsed += int(np.count_nonzero(duplicate))
+        self._set_outcomes(m, status, outcome)
+        types, counts = np.unique(mt[keep], return_counts=True)
+        stats.messages_by_type.update(dict(zip(types.tolist(), counts.tolist())))
+
+        src_names = np.array([self._sources.get(h, self.origin) for h in m.src.tolist()], dtype=object) if len(m.src) else np.empty(0, object)
+        pos = keep & np.isin(mt, _POSITION_TYPES)
+        sta = keep & np.isin(mt, _STATIC_TYPES)
+        oth = keep & ~np.isin(mt, _POSITION_TYPES) & ~np.isin(mt, _STATIC_TYPES)
+        return DecodedBatch(
+            positions=self._positions(m, pos, lat, lon, pos_na, n_rx, src_names),
+            static=self._static(m, sta, n_rx, src_names),
+            other=self._other(m, oth, lat, lon, pos_na, n_rx, src_names),
+            stats=stats,
+        )
+
+    @staticmethod
+    def _set_outcomes(m: _Messages, status: np.ndarray, outcome: np.ndarray) -> None:
+        outcome[m.line_index] = status
+
+    def _dedup(self, hashes: np.ndarray, ts: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Collapse the same transmission heard by several stations.
+
+        Within a chunk, identical payloads whose times chain within the window form one row
+        (the earliest reception) with ``n_rx`` receptions. Across chunks, a payload seen in
+        the recent window is dropped as a duplicate (its earlier row was already emitted).
+        """
+        n = len(hashes)
+        keep = np.zeros(n, np.bool_)
+        n_rx = np.ones(n, np.uint16)
+        dup = np.zeros(n, np.bool_)
+        cand = np.flatnonzero(ok)
+        if not len(cand):
+            return keep, n_rx, dup
+        order = cand[np.lexsort((ts[cand], hashes[cand]))]
+        h, t = hashes[order], ts[order]
+        new_group = np.ones(len(order), np.bool_)
+        new_group[1:] = (h[1:] != h[:-1]) | (t[1:] - t[:-1] > self.dedup_window_ms)
+        group = np.cumsum(new_group) - 1
+        first = order[new_group]
+        sizes = np.bincount(group)
+        keep[first] = True
+        n_rx[first] = np.minimum(sizes, np.iinfo(np.uint16).max)
+        dup[order[~new_group]] = True
+
+        if len(self._recent_hash):
+            pos = np.searchsorted(self._recent_hash, hashes[first])
+            pos_c = np.minimum(pos, len(self._recent_hash) - 1)
+            seen = (self._recent_hash[pos_c] == hashes[first]) & (np.abs(self._recent_ts[pos_c] - ts[first]) <= self.dedup_window_ms)
+            keep[first[seen]] = False
+            dup[first[seen]] = True
+        all_h = np.concatenate([self._recent_hash, hashes[first]])
+        all_t = np.concatenate([self._recent_ts, ts[first]])
+        horizon = all_t.max() - self.dedup_window_ms
+        recent = all_t >= horizon
+        o = np.argsort(all_h[recent], kind="stable")
+        self._recent_hash, self._recent_ts = all_h[recent][o], all_t[recent][o]
+        return keep, n_rx, dup
+
+    @staticmethod
+    def _ts_array(ts: np.ndarray) -> pa.Array:
+        return pa.array(ts, type=pa.int64()).cast(schema.TS)
+
+    def _positions(self, m: _Messages, rows: np.ndarray, lat, lon, pos_na, n_rx, src_names) -> pa.Table:
+        i = np.flatnonzero(rows)
+        ints, mt = m.ints[i], m.mtype[i]
+        coarse = mt == 27
+        class_a = np.isin(mt, _CLASS_A)
+        sog_raw, cog_raw, hdg, rot_raw, sec = (ints[:, Col.SOG], ints[:, Col.COG], ints[:, Col.HEADING],
+                                               ints[:, Col.ROT], ints[:, Col.SECOND])
+        sog = np.where(coarse, sog_raw, sog_raw / 10.0)
+        cog = np.where(coarse, cog_raw, cog_raw / 10.0)
+        rot = np.sign(rot_raw) * (rot_raw / 4.733) ** 2
+        cols = {
+            "mmsi": pa.array(ints[:, Col.MMSI], pa.uint32()),
+            "ts": self._ts_array(m.ts[i]),
+            "lat": masked(lat[i], pos_na[i], pa.float64()),
+            "lon": masked(lon[i], pos_na[i], pa.float64()),
+            "sog": masked(sog, np.where(coarse, sog_raw == 63, sog_raw == 1023), pa.float32()),
+            "cog": masked(cog, np.where(coarse, cog_raw >= 360, cog_raw >= 3600), pa.float32()),
+            "heading": masked(hdg, coarse | (hdg >= 360), pa.uint16()),
+            "nav_status": masked(ints[:, Col.NAV_STATUS], ~(class_a | coarse), pa.uint8()),
+            "rot": masked(rot, ~class_a | (np.abs(rot_raw) >= 127), pa.float32()),
+            "msg_type": pa.array(mt, pa.uint8()),
+            "accuracy": pa.array(ints[:, Col.ACCURACY].astype(bool)),
+            "second": masked(sec, coarse | (sec >= 60), pa.uint8()),
+            "own_ship": pa.array(m.own[i]),
+            "source": pa.array(src_names[i], pa.string()),
+            "n_rx": pa.array(n_rx[i], pa.uint16()),
+        }
+        return pa.table(cols, schema=schema.POSITIONS)
+
+    def _static(self, m: _Messages, rows: np.ndarray, n_rx, src_names) -> pa.Table:
+        i = np.flatnonzero(rows)
+        ints, mt, texts = m.ints[i], m.mtype[i], m.texts[i]
+        part = ints[:, Col.PART_NO]
+        t5, t19, t24 = mt == 5, mt == 19, mt == 24
+        part_a, part_b = t24 & (part == 0), t24 & (part == 1)
+        dims = t5 | t19 | part_b
+        eta, eta_null = eta_ms(ints, m.ts[i], t5)
+
+        def dim(col: Col, t: pa.DataType) -> pa.Array:
+            return masked(ints[:, col], ~dims | (ints[:, col] == 0), t)
+
+        cols = {
+            "mmsi": pa.array(ints[:, Col.MMSI], pa.uint32()),
+            "ts": self._ts_array(m.ts[i]),
+            "imo": masked(ints[:, Col.IMO], ~t5 | (ints[:, Col.IMO] == 0), pa.uint32()),
+            "callsign": text_column(texts, Text.CALLSIGN, t5 | part_b),
+            "name": text_column(texts, Text.NAME, t5 | t19 | part_a),
+            "ship_type": masked(ints[:, Col.SHIP_TYPE], ~dims | (ints[:, Col.SHIP_TYPE] == 0), pa.uint8()),
+            "to_bow": dim(Col.TO_BOW, pa.uint16()),
+            "to_stern": dim(Col.TO_STERN, pa.uint16()),
+            "to_port": dim(Col.TO_PORT, pa.uint8()),
+            "to_starboard": dim(Col.TO_STARBOARD, pa.uint8()),
+            "draught": masked(ints[:, Col.DRAUGHT] / 10.0, ~t5 | (ints[:, Col.DRAUGHT] == 0), pa.float32()),
+            "destination": text_column(texts, Text.DESTINATION, t5),
+            "eta": masked(eta, eta_null, pa.int64()).cast(schema.TS),
+            "msg_type": pa.array(mt, pa.uint8()),
+            "part": masked(part, ~t24, pa.uint8()),
+            "source": pa.array(src_names[i], pa.string()),
+            "n_rx": pa.array(n_rx[i], pa.uint16()),
+        }
+        return pa.table(cols, schema=schema.STATIC)
+
+    def _other(self, m: _Messages, rows: np.ndarray, lat, lon, pos_na, n_rx, src_names) -> pa.Table:
+        i = np.flatnonzero(rows)
+        mt = m.mtype[i]
+        has_pos = np.isin(mt, (4, 9, 11, 21))
+        cols = {
+            "mmsi": pa.array(m.ints[i, Col.MMSI], pa.uint32()),
+            "ts": self._ts_array(m.ts[i]),
+            "msg_type": pa.array(mt, pa.uint8()),
+            "lat": masked(lat[i], ~has_pos | pos_na[i], pa.float64()),
+            "lon": masked(lon[i], ~has_pos | pos_na[i], pa.float64()),
+            "source": pa.array(src_names[i], pa.string()),
+            "payload": ragged_strings(m.pay_buf, m.pstart[i], m.pend[i]),
+            "fill": pa.array(m.fill[i], pa.uint8()),
+            "n_rx": pa.array(n_rx[i], pa.uint16()),
+        }
+        return pa.table(cols, schema=schema.OTHER)
+
+
+def ragged_strings(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """Arrow strings of buf[starts[k]:ends[k]] gathered without a Python loop (ASCII input)."""
+    lengths = (ends - starts).astype(np.int64)
+    offsets = np.zeros(len(lengths) + 1, np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    gather = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
+    data = buf[gather]
+    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
+
+
+def _concat_messages(a: _Messages, b: _Messages) -> _Messages:
+    """Single-part then reassembled messages, in one set of arrays over one payload buffer."""
+    shift = len(a.pay_buf)
+    return _Messages(
+        mtype=np.concatenate([a.mtype, b.mtype]),
+        status=np.concatenate([a.status, b.status]),
+        ints=np.concatenate([a.ints, b.ints]),
+        texts=np.concatenate([a.texts, b.texts]),
+        hashes=np.concatenate([a.hashes, b.hashes]),
+        ts=np.concatenate([a.ts, b.ts]),
+        src=np.concatenate([a.src, b.src]),
+        own=np.concatenate([a.own, b.own]),
+        fill=np.concatenate([a.fill, b.fill]),
+        pay_buf=np.concatenate([a.pay_buf, b.pay_buf]),
+        pstart=np.concatenate([a.pstart, b.pstart + shift]),
+        pend=np.concatenate([a.pend, b.pend + shift]),
+        line_index=np.concatenate([a.line_index, b.line_index]),
+    )

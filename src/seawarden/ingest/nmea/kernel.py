@@ -1,0 +1,492 @@
+"""The NMEA hot path: numba single passes over raw bytes.
+
+``scan_lines`` frames lines and classifies each one (tag blocks, ``$PGHP``, ``!xxVDM``),
+validating checksums and fields without creating a Python object per line.
+``decode_payloads`` turns 6-bit payloads into integer/text columns driven by the layout
+tables of :mod:`.layouts`. Every index is checked against the line end before it is read:
+this code meets arbitrary bytes (the fuzz tests run it with NUMBA_BOUNDSCHECK=1).
+"""
+
+from __future__ import annotations
+
+import numba as nb
+import numpy as np
+
+from seawarden.ingest.nmea.layouts import KEY_24B, N_INT_COLS, TEXT_TOTAL
+from seawarden.ingest.rejects import Reason
+
+NO_TS = np.iinfo(np.int64).min
+
+ACCEPTED = int(Reason.ACCEPTED)
+BAD_CHECKSUM = int(Reason.BAD_CHECKSUM)
+TRUNCATED = int(Reason.TRUNCATED)
+BAD_PAYLOAD_LENGTH = int(Reason.BAD_PAYLOAD_LENGTH)
+UNKNOWN_TALKER = int(Reason.UNKNOWN_TALKER)
+BAD_PAYLOAD_CHAR = int(Reason.BAD_PAYLOAD_CHAR)
+IMPOSSIBLE_VALUE = int(Reason.IMPOSSIBLE_VALUE)
+BAD_FILL_BITS = int(Reason.BAD_FILL_BITS)
+NO_TIMESTAMP = int(Reason.NO_TIMESTAMP)
+MALFORMED = int(Reason.MALFORMED)
+BAD_TAG_BLOCK = int(Reason.BAD_TAG_BLOCK)
+LINE_TOO_LONG = int(Reason.LINE_TOO_LONG)
+EMPTY_PAYLOAD = int(Reason.EMPTY_PAYLOAD)
+BLANK = int(Reason.BLANK)
+COMMENT = int(Reason.COMMENT)
+NOT_AIS = int(Reason.NOT_AIS)
+TIMESTAMP_LINE = int(Reason.TIMESTAMP_LINE)
+
+FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _hex(c: int) -> int:
+    if 48 <= c <= 57:
+        return c - 48
+    if 65 <= c <= 70:
+        return c - 55
+    if 97 <= c <= 102:
+        return c - 87
+    return -1
+
+
+@nb.njit(cache=True, nogil=True)
+def days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    if m <= 2:
+        y -= 1
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    mp = m - 3 if m > 2 else m + 9
+    doy = (153 * mp + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+@nb.njit(cache=True, nogil=True)
+def _uint(buf: np.ndarray, a: int, b: int) -> int:
+    """Decimal digits in buf[a:b] as an int; -1 if empty, non-digit or absurdly long."""
+    if b <= a or b - a > 15:
+        return -1
+    v = 0
+    for k in range(a, b):
+        c = buf[k]
+        if c < 48 or c > 57:
+            return -1
+        v = v * 10 + (c - 48)
+    return v
+
+
+@nb.njit(cache=True, nogil=True)
+def _fnv(buf: np.ndarray, a: int, b: int) -> np.uint64:
+    h = FNV_OFFSET
+    for k in range(a, b):
+        h = (h ^ np.uint64(buf[k])) * FNV_PRIME
+    return h if h != 0 else np.uint64(1)
+
+
+@nb.njit(cache=True, nogil=True)
+def _checksum_ok(buf: np.ndarray, a: int, star: int, e: int) -> int:
+    """XOR of buf[a:star] against the two hex digits after '*': 1 ok, 0 bad, -1 missing/garbled."""
+    if star + 2 >= e:
+        return -1
+    h1 = _hex(buf[star + 1])
+    h2 = _hex(buf[star + 2])
+    if h1 < 0 or h2 < 0:
+        return -1
+    x = 0
+    for k in range(a, star):
+        x ^= buf[k]
+    return 1 if x == h1 * 16 + h2 else 0
+
+
+@nb.njit(cache=True, nogil=True)
+def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, frag_src, max_line):  # noqa: C901
+    """Frame and classify every line of ``buf``.
+
+    ``talker_ok`` is a 26x26 table of accepted talker ids; ``fallback_ts`` (ms, or NO_TS)
+    stamps sentences that carry no time; ``pending_*`` carry a ``$PGHP``/lone tag block
+    seen at the end of the previous chunk; ``frag_*`` the time and source of the last
+    multi-part fragment, which later fragments without metadata of their own inherit (DMA
+    puts one ``$PGHP`` before a whole multi-part message). Returns per-line arrays plus the
+    new carried state.
+    """
+    n = buf.shape[0]
+    n_lines = 0
+    for k in range(n):
+        if buf[k] == 10:
+            n_lines += 1
+    if n > 0 and buf[n - 1] != 10:
+        n_lines += 1
+
+    status = np.empty(n_lines, np.int8)
+    line_start = np.empty(n_lines, np.int64)
+    line_end = np.empty(n_lines, np.int64)
+    pay_start = np.zeros(n_lines, np.int64)
+    pay_end = np.zeros(n_lines, np.int64)
+    fill = np.zeros(n_lines, np.int8)
+    frag_cnt = np.zeros(n_lines, np.int8)
+    frag_num = np.zeros(n_lines, np.int8)
+    seq = np.full(n_lines, -1, np.int8)
+    chan = np.zeros(n_lines, np.uint8)
+    own = np.zeros(n_lines, np.bool_)
+    ts = np.full(n_lines, NO_TS, np.int64)
+    src = np.zeros(n_lines, np.uint64)
+    src_def = np.zeros(n_lines, np.uint64)  # hash of a source name defined on this line
+    src_def_start = np.zeros(n_lines, np.int64)
+    src_def_end = np.zeros(n_lines, np.int64)
+
+    i = 0
+    li = 0
+    while i < n:
+        j = i
+        while j < n and buf[j] != 10:
+            j += 1
+        line_start[li] = i
+        line_end[li] = j
+        s = i
+        e = j
+        i = j + 1
+        while e > s and (buf[e - 1] == 13 or buf[e - 1] == 32 or buf[e - 1] == 9 or buf[e - 1] == 0):
+            e -= 1
+        while s < e and (buf[s] == 32 or buf[s] == 9):
+            s += 1
+
+        if e == s:
+            status[li] = BLANK
+            li += 1
+            continue
+        if e - s > max_line:
+            status[li] = LINE_TOO_LONG
+            li += 1
+            continue
+        if buf[s] == 35:  # '#'
+            status[li] = COMMENT
+            li += 1
+            continue
+
+        # ---- NMEA 4.10 tag block: \key:value,...*hh\ ------------------------------------
+        tb_ts = NO_TS
+        tb_src = np.uint64(0)
+        if buf[s] == 92:  # '\'
+            k = s + 1
+            while k < e and buf[k] != 92:
+                k += 1
+            if k >= e:
+                status[li] = BAD_TAG_BLOCK
+                li += 1
+                continue
+            star = s + 1
+            while star < k and buf[star] != 42:
+                star += 1
+            if star >= k or star + 3 != k or _checksum_ok(buf, s + 1, star, k) != 1:
+                status[li] = BAD_TAG_BLOCK
+                li += 1
+                continue
+            f = s + 1
+            while f < star:
+                g = f
+                while g < star and buf[g] != 44:
+                    g += 1
+                if g - f >= 2 and buf[f + 1] == 58:  # one-letter key followed by ':'
+                    key = buf[f]
+                    if key == 99:  # c: unix time, s or ms
+                        v = _uint(buf, f + 2, g)
+                        if v >= 0:
+                            tb_ts = v if v > 100_000_000_000 else v * 1000
+                    elif key == 115 and g > f + 2:  # s: source station
+                        tb_src = _fnv(buf, f + 2, g)
+                        src_def[li] = tb_src
+                        src_def_start[li] = f + 2
+                        src_def_end[li] = g
+                f = g + 1
+            s = k + 1
+            if s >= e:  # lone tag block: metadata for the next sentence
+                if tb_ts != NO_TS:
+                    pending_ts = tb_ts
+                if tb_src != 0:
+                    pending_src = tb_src
+                status[li] = TIMESTAMP_LINE
+                li += 1
+                continue
+
+        c0 = buf[s]
+        is_vd = (
+            e - s >= 6
+            and (c0 == 33 or c0 == 36)
+            and buf[s + 3] == 86
+            and buf[s + 4] == 68
+            and (buf[s + 5] == 77 or buf[s + 5] == 79)
+        )
+        # ---- $PGHP,1,yyyy,MM,dd,hh,mm,ss,ms,mid,region,source,online,chk*hh (DMA/Gatehouse)
+        if not is_vd and c0 == 36 and e - s >= 6 and buf[s + 1] == 80 and buf[s + 2] == 71 and buf[s + 3] == 72 and buf[s + 4] == 80:
+            star = s + 1
+            while star < e and buf[star] != 42:
+                star += 1
+            if star >= e:
+                status[li] = TRUNCATED
+                li += 1
+                continue
+            ok = _checksum_ok(buf, s + 1, star, e)
+            if ok != 1:
+                status[li] = BAD_CHECKSUM if ok == 0 else TRUNCATED
+                li += 1
+                continue
+            vals = np.full(12, -1, np.int64)
+            fld = 0
+            f = s
+            sstart = 0
+            send = 0
+            while f < star and fld < 12:
+                g = f
+                while g < star and buf[g] != 44:
+                    g += 1
+                if fld >= 1:
+                    vals[fld] = _uint(buf, f, g)
+                if fld == 11:
+                    sstart = f
+                    send = g
+                fld += 1
+                f = g + 1
+            yy, mo, dd, hh, mi, ss, ms = vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], vals[8]
+            if fld < 9 or yy < 1970 or yy > 2200 or mo < 1 or mo > 12 or dd < 1 or dd > 31 or hh < 0 or hh > 23 or mi < 0 or mi > 59 or ss < 0 or ss > 60 or ms < 0 or ms > 999:
+                status[li] = MALFORMED
+                li += 1
+                continue
+            pending_ts = (days_from_civil(yy, mo, dd) * 86400 + hh * 3600 + mi * 60 + ss) * 1000 + ms
+            if tb_ts != NO_TS:
+                pending_ts = tb_ts
+            if send > sstart:
+                pending_src = _fnv(buf, sstart, send)
+                src_def[li] = pending_src
+                src_def_start[li] = sstart
+                src_def_end[li] = send
+            elif tb_src != 0:
+                pending_src = tb_src
+            status[li] = TIMESTAMP_LINE
+            li += 1
+            continue
+
+        if not is_vd:
+            status[li] = NOT_AIS
+            li += 1
+            continue
+
+        # ---- !ccVDM,count,num,seq,chan,payload,fill*hh[,trailing metadata] -------------
+        t1 = buf[s + 1] - 65
+        t2 = buf[s + 2] - 65
+        # a sentence consumes the pending metadata whatever its fate
+        p_ts = pending_ts
+        p_src = pending_src
+        pending_ts = NO_TS
+        pending_src = np.uint64(0)
+        if t1 < 0 or t1 > 25 or t2 < 0 or t2 > 25 or not talker_ok[t1, t2]:
+            status[li] = UNKNOWN_TALKER
+            li += 1
+            continue
+        star = s + 1
+        while star < e and buf[star] != 42:
+            star += 1
+        if star + 2 >= e:
+            status[li] = TRUNCATED
+            li += 1
+            continue
+        ok = _checksum_ok(buf, s + 1, star, e)
+        if ok != 1:
+            status[li] = BAD_CHECKSUM if ok == 0 else MALFORMED
+            li += 1
+            continue
+        if e - s < 7 or buf[s + 6] != 44:
+            status[li] = MALFORMED
+            li += 1
+            continue
+        # split the six fields between the address and '*'
+        bounds = np.empty(7, np.int64)
+        nf = 0
+        f = s + 7
+        bounds[0] = f
+        bad = False
+        for k in range(s + 7, star):
+            if buf[k] == 44:
+                nf += 1
+                if nf > 5:
+                    bad = True
+                    break
+                bounds[nf] = k + 1
+        if bad:
+            status[li] = MALFORMED
+            li += 1
+            continue
+        if nf < 5:
+            status[li] = TRUNCATED
+            li += 1
+            continue
+        bounds[6] = star + 1
+        cnt = _uint(buf, bounds[0], bounds[1] - 1)
+        num = _uint(buf, bounds[1], bounds[2] - 1)
+        if cnt < 0 or num < 0:
+            status[li] = MALFORMED
+            li += 1
+            continue
+        if cnt < 1 or cnt > 9 or num < 1 or num > cnt:
+            status[li] = IMPOSSIBLE_VALUE
+            li += 1
+            continue
+        sq = -1
+        if bounds[3] - 1 > bounds[2]:
+            sq = _uint(buf, bounds[2], bounds[3] - 1)
+            if sq < 0 or sq > 99:
+                status[li] = MALFORMED
+                li += 1
+                continue
+        ch = 0
+        if bounds[4] - 1 == bounds[3] + 1:
+            ch = buf[bounds[3]]
+        elif bounds[4] - 1 > bounds[3] + 1:
+            status[li] = MALFORMED
+            li += 1
+            continue
+        pa = bounds[4]
+        pb = bounds[5] - 1
+        if pb <= pa:
+            status[li] = EMPTY_PAYLOAD
+            li += 1
+            continue
+        badc = False
+        for k in range(pa, pb):
+            c = buf[k]
+            if c < 48 or c > 119 or (87 < c < 96):
+                badc = True
+                break
+        if badc:
+            status[li] = BAD_PAYLOAD_CHAR
+            li += 1
+            continue
+        fl = _uint(buf, bounds[5], star)
+        if fl < 0 or fl > 5:
+            status[li] = BAD_FILL_BITS
+            li += 1
+            continue
+
+        # trailing receiver metadata (e.g. libais ",b003669794,1272412827"): first 10-digit unix time
+        tr_ts = NO_TS
+        k = star + 3
+        while k < e:
+            if buf[k] == 44:
+                g = k + 1
+                while g < e and buf[g] != 44:
+                    g += 1
+                if g - (k + 1) == 10:
+                    v = _uint(buf, k + 1, g)
+                    if v > 0:
+                        tr_ts = v * 1000
+                        break
+                k = g
+            else:
+                k += 1
+
+        inherit = num > 1 and tb_ts == NO_TS and p_ts == NO_TS
+        t = tb_ts
+        if t == NO_TS:
+            t = p_ts
+        if t == NO_TS and inherit:
+            t = frag_ts
+        if t == NO_TS:
+            t = tr_ts
+        if t == NO_TS:
+            t = fallback_ts
+        if t == NO_TS:
+            status[li] = NO_TIMESTAMP
+            li += 1
+            continue
+
+        status[li] = ACCEPTED
+        pay_start[li] = pa
+        pay_end[li] = pb
+        fill[li] = fl
+        frag_cnt[li] = cnt
+        frag_num[li] = num
+        seq[li] = sq
+        chan[li] = ch
+        own[li] = buf[s + 5] == 79
+        ts[li] = t
+        sv = tb_src if tb_src != 0 else p_src
+        if sv == 0 and inherit:
+            sv = frag_src
+        src[li] = sv
+        if cnt > 1:
+            frag_ts = t
+            frag_src = sv
+        li += 1
+
+    return (
+        status, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts, src,
+        src_def, src_def_start, src_def_end, pending_ts, pending_src, frag_ts, frag_src,
+    )
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _sixbit(c: int) -> int:
+    v = c - 48
+    return v - 8 if v > 40 else v
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _bits(buf, a: int, start: int, width: int) -> int:
+    first = start // 6
+    last = (start + width - 1) // 6
+    acc = 0
+    for q in range(first, last + 1):
+        acc = (acc << 6) | _sixbit(buf[a + q])
+    shift = (last - first + 1) * 6 - (start - first * 6) - width
+    return (acc >> shift) & ((1 << width) - 1)
+
+
+@nb.njit(cache=True, nogil=True)
+def decode_payloads(buf, pstart, pend, fill, rows, offsets, required):
+    """Decode armoured payloads buf[pstart:pend] into raw integer and 6-bit text columns.
+
+    Returns (msg_type, layout status, ints [n, N_INT_COLS], texts [n, TEXT_TOTAL] ASCII,
+    dedup hash of payload+fill). Fields are read only when the payload holds every bit the
+    layout needs, so a short payload is a BAD_PAYLOAD_LENGTH, never a read past its end.
+    """
+    n = pstart.shape[0]
+    mtype = np.zeros(n, np.uint8)
+    status = np.zeros(n, np.int8)
+    ints = np.zeros((n, N_INT_COLS), np.int64)
+    texts = np.zeros((n, TEXT_TOTAL), np.uint8)
+    hashes = np.empty(n, np.uint64)
+    for m in range(n):
+        a = pstart[m]
+        b = pend[m]
+        h = _fnv(buf, a, b)
+        hashes[m] = (h ^ np.uint64(fill[m] + 1)) * FNV_PRIME
+        nbits = (b - a) * 6 - fill[m]
+        if nbits < 38:
+            status[m] = BAD_PAYLOAD_LENGTH
+            if b > a:
+                mtype[m] = _sixbit(buf[a])
+            continue
+        mt = _sixbit(buf[a])
+        mtype[m] = mt
+        key = mt
+        if mt == 24 and _bits(buf, a, 38, 2) == 1:
+            key = KEY_24B
+        if nbits < required[key]:
+            status[m] = BAD_PAYLOAD_LENGTH
+            continue
+        for r in range(offsets[key], offsets[key + 1]):
+            col = rows[r, 0]
+            st = rows[r, 1]
+            w = rows[r, 2]
+            kind = rows[r, 3]
+            if kind == 2:
+                for q in range(w // 6):
+                    v = _bits(buf, a, st + 6 * q, 6)
+                    texts[m, col + q] = v + 64 if v < 32 else v
+            else:
+                v = _bits(buf, a, st, w)
+                if kind == 1 and v >= (1 << (w - 1)):
+                    v -= 1 << w
+                ints[m, col] = v
+    return mtype, status, ints, texts, hashes
