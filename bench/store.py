@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO / "tests" / "store"))
 sys.path.insert(0, str(REPO / "tests"))
 
 from conftest import shared_data_dir  # noqa: E402
-from real_data import dma_positions  # noqa: E402
+from store_real_data import dma_positions  # noqa: E402
 
 from seawarden import schema  # noqa: E402
 from seawarden.ingest.batch import DecodedBatch  # noqa: E402
