@@ -239,8 +239,15 @@ def _label(scenario: str, label_type: str, mmsi: int, start_ms: float, end_ms: f
         "end": iso_ms(end_ms),
         "asset_id": asset.asset_id if asset else None,
         "asset_name": asset.asset_name if asset else None,
-        "notes": notes,
+        "notes": {k: _plain(v) for k, v in notes.items()},
     }
+
+
+def _plain(value):
+    """NumPy scalars -> Python numbers, so labels serialise as JSON."""
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _rng(seed: int | np.random.Generator | None) -> np.random.Generator:
