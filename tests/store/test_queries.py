@@ -189,3 +189,13 @@ def test_stats(loaded: DuckDBStore, dma: DecodedBatch) -> None:
     assert stats["last_ts"] == pc.max(dma.positions["ts"]).as_py()
     assert stats["vessels"] == len(pc.unique(dma.positions["mmsi"]))
     assert stats["schema_version"] >= 1
+
+
+def test_box_edges_are_inclusive(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+    fixes = dma.positions.filter(pc.field("lat").is_valid() & pc.field("lon").is_valid())
+    for row in fixes.slice(1000, 5).to_pylist():
+        lon, lat, ts = row["lon"], row["lat"], row["ts"]
+        window = (ts, ts + timedelta(seconds=1))
+        for box in ((lon, lat, lon + 0.2, lat + 0.2), (lon - 0.2, lat - 0.2, lon, lat)):
+            got = loaded.positions_in_box(*box, *window).to_pylist()
+            assert row in got, box

@@ -161,7 +161,12 @@ class DuckDBStore:
         return tuple(self._con.execute(sql, params or []).fetchall()[0])
 
     # -- writing ----------------------------------------------------------------------------
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise StoreInputError(f"store {self.path} was opened read_only; open it without read_only=True to write")
+
     def append(self, batch: DecodedBatch) -> None:
+        self._require_writable()
         tables = [(name, conform(getattr(batch, attr), contract, attr)) for attr, name, contract in _TABLES]
         with self._transaction():
             for name, table in tables:
@@ -193,6 +198,7 @@ class DuckDBStore:
         return bool(self._one("SELECT count(*) FROM ingested WHERE fingerprint = ?", [fingerprint])[0])
 
     def mark_ingested(self, fingerprint: str, origin: str, stats: dict[str, Any]) -> None:
+        self._require_writable()
         self._con.execute(
             "INSERT INTO ingested VALUES (?, ?, now(), ?) ON CONFLICT DO NOTHING",
             [fingerprint, origin, json.dumps(stats, default=str, sort_keys=True)],

@@ -1,0 +1,204 @@
+"""Store files over time: migrations, idempotent ingest, bad input, concurrency, default location."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+
+from seawarden import schema
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.store import (
+    DuckDBStore,
+    Store,
+    StoreInputError,
+    StoreVersionError,
+    default_store_path,
+    file_fingerprint,
+)
+from seawarden.store import migrations
+from seawarden.store.duckdb_store import _TABLES
+
+UTC = timezone.utc
+T0 = datetime(2013, 11, 12, 12, tzinfo=UTC)
+
+
+def split(batch: DecodedBatch, n: int) -> Iterator[DecodedBatch]:
+    """The batch cut into n slices, as a source would yield them."""
+    step = -(-batch.positions.num_rows // n)
+    for i in range(n):
+        yield DecodedBatch(
+            positions=batch.positions.slice(i * step, step),
+            static=batch.static if i == 0 else schema.empty(schema.STATIC),
+            other=batch.other if i == 0 else schema.empty(schema.OTHER),
+        )
+
+
+# -- migrations ----------------------------------------------------------------------------------
+def test_empty_file_is_migrated_to_latest_and_types_mirror_contracts(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "store.duckdb"
+    with DuckDBStore(path) as store:
+        assert isinstance(store, Store)
+        assert store.stats()["schema_version"] == migrations.LATEST_VERSION
+        for _, table, contract in _TABLES:
+            got = store._con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+            # DuckDB keeps microseconds; everything else is the contract type exactly
+            want = [pa.timestamp("us", tz="UTC") if f.type == schema.TS else f.type for f in contract]
+            assert [f.name for f in got] == contract.names
+            assert [f.type for f in got] == want, table
+    with DuckDBStore(path) as store:  # reopening applies nothing twice
+        versions = store._con.execute("SELECT version FROM schema_version").fetchall()
+        assert versions == [(m.version,) for m in migrations.MIGRATIONS]
+
+
+def test_newer_file_and_stale_read_only_open_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    with DuckDBStore(path) as store:
+        store._con.execute("INSERT INTO schema_version (version, description) VALUES (999, 'from the future')")
+    with pytest.raises(StoreVersionError, match="999 is newer"):
+        DuckDBStore(path)
+    with pytest.raises(StoreVersionError, match="999"):
+        DuckDBStore(path, read_only=True)
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    with pytest.raises(StoreVersionError, match="open it once for writing"):
+        DuckDBStore(empty, read_only=True)
+    with pytest.raises(FileNotFoundError, match="cannot create"):
+        DuckDBStore(tmp_path / "missing.duckdb", read_only=True)
+
+
+# -- idempotent ingest ---------------------------------------------------------------------------
+def test_fingerprint_is_content_identity(shared_data: Path, tmp_path: Path) -> None:
+    small = shared_data / "ais_dma_decoded" / "aisabnormal_2013-11-12_positions.parquet"  # < 2 MiB: whole file
+    big = shared_data / "ais_noaa_marinecadastre" / "US_coastal_2020-06-30_trajectories.parquet"  # > 2 MiB: ends
+    for original in (small, big):
+        copy = tmp_path / f"renamed-{original.name}"
+        shutil.copyfile(original, copy)
+        os.utime(copy, (0, 0))
+        assert file_fingerprint(copy) == file_fingerprint(original)
+        data = bytearray(copy.read_bytes())
+        data[len(data) // 2 if original is small else -10] ^= 0xFF
+        copy.write_bytes(bytes(data))
+        assert file_fingerprint(copy) != file_fingerprint(original)
+    assert file_fingerprint(small) != file_fingerprint(big)
+
+
+def test_reingesting_the_same_file_adds_nothing(shared_data: Path, dma: DecodedBatch, tmp_path: Path) -> None:
+    source_file = shared_data / "ais_dma_decoded" / "aisabnormal_2013-11-12_positions.parquet"
+    fingerprint = file_fingerprint(source_file)
+    path = tmp_path / "s.duckdb"
+    with DuckDBStore(path) as store:
+        assert not store.has_ingested(fingerprint)
+        assert store.ingest(split(dma, 4), fingerprint=fingerprint, origin=str(source_file))
+        first = store.stats()["rows"]
+        assert store.has_ingested(fingerprint)
+    with DuckDBStore(path) as store:  # a later run, after a restart
+        consumed = []
+
+        def batches() -> Iterator[DecodedBatch]:
+            consumed.append(True)
+            yield dma
+
+        assert not store.ingest(batches(), fingerprint=fingerprint, origin="again")
+        assert not consumed  # the source is not even read
+        assert store.stats()["rows"] == first == {
+            "positions": dma.positions.num_rows, "static_reports": dma.static.num_rows, "other_messages": dma.other.num_rows}
+        (record,) = store.ingested_files().to_pylist()
+        assert record["origin"] == str(source_file) and '"positions": %d' % dma.positions.num_rows in record["stats"]
+
+
+def test_failed_ingest_leaves_nothing_behind(dma: DecodedBatch) -> None:
+    def broken() -> Iterator[DecodedBatch]:
+        yield from split(dma, 3)
+        raise OSError("connection reset in the middle of the file")
+
+    with DuckDBStore() as store:
+        with pytest.raises(OSError, match="connection reset"):
+            store.ingest(broken(), fingerprint="fp", origin="tcp://x")
+        assert not store.has_ingested("fp")
+        assert store.stats()["rows"] == {"positions": 0, "static_reports": 0, "other_messages": 0}
+        assert store.ingest(split(dma, 3), fingerprint="fp", origin="tcp://x")  # a retry works
+        assert store.stats()["rows"]["positions"] == dma.positions.num_rows
+
+
+# -- bad input -----------------------------------------------------------------------------------
+def bad_positions(dma: DecodedBatch) -> dict[str, tuple[pa.Table, str]]:
+    p = dma.positions.slice(0, 100)
+    return {
+        "missing": (p.drop_columns(["sog"]), "missing column 'sog'"),
+        "extra": (p.append_column("speed", p["sog"]), "unexpected column 'speed'"),
+        "type": (p.set_column(0, "mmsi", pc.cast(p["mmsi"], pa.int64())), "column 'mmsi' is int64, the contract says uint32"),
+        "naive time": (p.set_column(1, "ts", pc.cast(p["ts"], pa.timestamp("ms"))), "column 'ts' is timestamp[ms]"),
+        "null mmsi": (p.set_column(0, "mmsi", pa.array([None] * 100, pa.uint32())), "'mmsi' is required but has 100 null"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "extra", "type", "naive time", "null mmsi"])
+def test_wrong_schema_is_refused_clearly_and_atomically(dma: DecodedBatch, case: str) -> None:
+    table, message = bad_positions(dma)[case]
+    with DuckDBStore() as store:
+        with pytest.raises(StoreInputError, match="positions table does not match") as err:
+            store.append(DecodedBatch(positions=table, static=dma.static))
+        assert message in str(err.value)
+        assert store.stats()["rows"]["static_reports"] == 0  # the good part of the batch was not written either
+
+
+def test_bad_query_arguments(loaded: DuckDBStore) -> None:
+    naive = datetime(2013, 11, 12, 12)
+    with pytest.raises(StoreInputError, match="naive"):
+        loaded.track(219000000, naive, T0)
+    with pytest.raises(StoreInputError, match="before t0"):
+        loaded.positions_between(T0, T0 - timedelta(hours=1))
+    with pytest.raises(StoreInputError, match="MMSI"):
+        loaded.track(-5, T0, T0)
+    with pytest.raises(StoreInputError, match="lat_max=95"):
+        loaded.positions_in_box(0, 0, 1, 95, T0, T0)
+    with pytest.raises(StoreInputError, match="north of"):
+        loaded.positions_in_box(0, 10, 1, 5, T0, T0)
+    with pytest.raises(StoreInputError, match="expected a pyarrow Table"):
+        loaded.append(DecodedBatch(positions=[{"mmsi": 1, "ts": T0}]))  # type: ignore[arg-type]
+    other_zone = T0.astimezone(timezone(timedelta(hours=1)))  # the same instant in CET: same answer
+    assert loaded.track(219000000, other_zone, T0 + timedelta(hours=1)).equals(loaded.track(219000000, T0, T0 + timedelta(hours=1)))
+
+
+# -- concurrency ---------------------------------------------------------------------------------
+def test_writer_lock_readers_and_cursor_readers(dma: DecodedBatch, tmp_path: Path) -> None:
+    path = tmp_path / "s.duckdb"
+    probe = (
+        "import sys\nfrom seawarden.store import DuckDBStore\n"
+        "try:\n    DuckDBStore(sys.argv[1], read_only=sys.argv[2] == 'ro').close()\nexcept Exception as e:\n    print(e)\n"
+    )
+    with DuckDBStore(path) as writer:
+        writer.append(DecodedBatch(positions=dma.positions.slice(0, 10)))
+        out = subprocess.run([sys.executable, "-c", probe, str(path), "rw"], capture_output=True, text=True, check=True)
+        assert "open for writing by another process" in out.stdout
+        reader = writer.reader()  # another thread of the writing process
+        writer.append(DecodedBatch(positions=dma.positions.slice(10, 10)))
+        assert reader.stats()["rows"]["positions"] == 20
+    with DuckDBStore(path, read_only=True) as r1, DuckDBStore(path, read_only=True) as r2:
+        assert r1.stats()["rows"] == r2.stats()["rows"]
+        with pytest.raises(StoreInputError, match="read_only"):
+            r1.append(DecodedBatch(positions=dma.positions.slice(0, 1)))
+
+
+# -- default location ----------------------------------------------------------------------------
+def test_default_store_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SEAWARDEN_HOME", str(tmp_path / "sw"))
+    assert default_store_path() == tmp_path / "sw" / "seawarden.duckdb"
+    monkeypatch.delenv("SEAWARDEN_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    assert default_store_path() == tmp_path / "xdg" / "seawarden" / "seawarden.duckdb"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert default_store_path() == tmp_path / "home" / ".local" / "share" / "seawarden" / "seawarden.duckdb"
+    with DuckDBStore(default_store_path()) as store:  # parents are created on first use
+        assert store.stats()["path"] == str(default_store_path())
