@@ -8,6 +8,7 @@ reason instead of aborting the whole block, which is what a typed ``pyarrow.csv`
 from __future__ import annotations
 
 import gzip
+import io
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -94,7 +95,7 @@ def stream_raw_batches(
         return "skip"
 
     reader = pacsv.open_csv(
-        stream,
+        _Utf8Lines(stream, rejections, block_bytes),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_bytes),
         parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid),
         convert_options=pacsv.ConvertOptions(
@@ -112,6 +113,72 @@ def stream_raw_batches(
         raw.close()
     if progress is not None:
         progress(total, total)
+
+
+class _Utf8Lines(io.RawIOBase):
+    """Passes the byte stream on, minus lines that are not valid UTF-8 (counted BAD_CSV_ROW).
+
+    pyarrow's CSV parser cannot report such a line (its invalid-row hook fails to decode it and the
+    read aborts), so they are taken out first. The check is one C-speed decode per block; only a
+    block that fails it is split into lines.
+    """
+
+    def __init__(self, stream: pa.NativeFile, rejections: CsvRowRejections, block_bytes: int) -> None:
+        self._stream = stream
+        self._rejections = rejections
+        self._block = max(block_bytes, 1 << 16)
+        self._out = bytearray()
+        self._carry = b""
+        self._eof = False
+        self._line = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        while not self._eof and (size < 0 or len(self._out) < size):
+            self._fill()
+        n = len(self._out) if size < 0 else min(size, len(self._out))
+        out = bytes(self._out[:n])
+        del self._out[:n]
+        return out
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def,override]
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def _fill(self) -> None:
+        data = self._stream.read(self._block)
+        if not data:
+            self._eof = True
+            data, self._carry = self._carry, b""
+        else:
+            data = self._carry + data
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) < 64 * self._block:
+                self._carry = data
+                return
+            data, self._carry = (data[:cut], data[cut:]) if cut else (data, b"")
+        n_lines = data.count(b"\n")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = self._drop_bad_lines(data)
+        self._line += n_lines
+        self._out += data
+
+    def _drop_bad_lines(self, data: bytes) -> bytes:
+        kept = []
+        for i, line in enumerate(data.splitlines(keepends=True)):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                text = line.decode("utf-8", "backslashreplace").rstrip("\r\n")
+                self._rejections.reject_line(Reason.BAD_CSV_ROW, text, f":line{self._line + i + 1}")
+                continue
+            kept.append(line)
+        return b"".join(kept)
 
 
 class RowChecker:
