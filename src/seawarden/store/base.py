@@ -93,6 +93,10 @@ class Store(Protocol):
         """Time-ordered POSITIONS batches for replays, without materialising the window."""
         ...
 
+    def other_between(self, t0: datetime, t1: datetime, msg_types: list[int] | None = None) -> pa.Table:
+        """OTHER rows (base stations, AtoN, binary...) in ``[t0, t1)``, for receiver coverage."""
+        ...
+
     def static_latest(self, mmsis: list[int] | None = None) -> pa.Table:
         """STATIC_LATEST rows (all vessels, or those listed)."""
         ...

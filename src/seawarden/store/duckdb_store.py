@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -208,25 +209,23 @@ class DuckDBStore:
         """Every input recorded as ingested: fingerprint, origin, ingested_at, stats (JSON)."""
         return _rel_to_table(self._con.sql("SELECT * FROM ingested ORDER BY ingested_at"))
 
-    class _Transaction:
-        def __init__(self, store: "DuckDBStore") -> None:
-            self.store, self.outer = store, False
-
-        def __enter__(self) -> None:
-            self.outer = not self.store._in_transaction
-            if self.outer:
-                self.store._con.execute("BEGIN TRANSACTION")
-                self.store._in_transaction = True
-
-        def __exit__(self, exc_type: object, *_: object) -> None:
-            if not self.outer:
-                return
-            self.store._in_transaction = False
-            self.store._con.execute("ROLLBACK" if exc_type else "COMMIT")
-
-    def _transaction(self) -> "DuckDBStore._Transaction":
-        """A transaction, or a no-op inside one already open (ingest wraps many appends)."""
-        return DuckDBStore._Transaction(self)
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """A transaction, or a no-op inside one already open (ingest wraps many appends in one)."""
+        if self._in_transaction:
+            yield
+            return
+        self._con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
+        try:
+            yield
+        except BaseException:
+            self._con.execute("ROLLBACK")
+            raise
+        else:
+            self._con.execute("COMMIT")
+        finally:
+            self._in_transaction = False
 
     # -- positions --------------------------------------------------------------------------
     def _positions(self, where: str, params: dict[str, Any]) -> pa.Table:
