@@ -440,7 +440,7 @@ def inject_twin(positions: pa.Table, victim: int, donor: int, *, start_ms: float
         raise ValueError(f"donor MMSI {donor} has no fixes in the twin window")
     if track_of(positions, victim).ts.size == 0:
         raise ValueError(f"victim MMSI {victim} has no fixes")
-    moved = window.set_column(0, "mmsi", pa.array(np.full(window.num_rows, victim, np.uint32)))
+    moved = window.set_column(0, "mmsi", pa.array(np.full(window.num_rows, victim, np.uint32))).cast(POSITIONS)
     out = _replace_rows(positions, donor, start_ms, end_ms, None)
     out = sort_positions(pa.concat_tables([out, moved]))
     t = window["ts"].cast(pa.int64()).to_numpy()
@@ -691,7 +691,7 @@ def inject_identity_change(positions: pa.Table, mmsi: int, *, at_ms: float, iden
     if new_mmsi is not None:
         sub = positions.filter(pc.and_(pc.equal(positions["mmsi"], pa.scalar(mmsi, pa.uint32())),
                                        pc.greater_equal(positions["ts"].cast(pa.int64()), int(at_ms))))
-        moved = sub.set_column(0, "mmsi", pa.array(np.full(sub.num_rows, new_mmsi, np.uint32)))
+        moved = sub.set_column(0, "mmsi", pa.array(np.full(sub.num_rows, new_mmsi, np.uint32))).cast(POSITIONS)
         out = sort_positions(pa.concat_tables([_replace_rows(positions, mmsi, at_ms, np.inf, None), moved]))
     changed = sorted(k for k in new_identity if new_identity.get(k) != identity.get(k))
     parts = [t for t in (static, before, after) if t is not None]
@@ -750,7 +750,7 @@ def relocate(positions: pa.Table, mmsi: int, *, anchor_ms: float, to: tuple[floa
     h = np.mod(np.round(hdg + turn), 360.0)
     out = out.set_column(6, "heading", pa.array(np.where(np.isfinite(h), h, 0).astype(np.uint16), pa.uint16(),
                                                   mask=~np.isfinite(h)))
-    out = out.set_column(14, "source", pa.array([f"relocated:{s}" for s in sub["source"].to_pylist()], pa.string()))
+    out = out.set_column(13, "source", pa.array([f"relocated:{s}" for s in sub["source"].to_pylist()], pa.string()))
     if new_mmsi is not None:
         out = out.set_column(0, "mmsi", pa.array(np.full(out.num_rows, new_mmsi, np.uint32)))
-    return out
+    return out.cast(POSITIONS)
