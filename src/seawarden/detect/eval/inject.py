@@ -40,6 +40,8 @@ from .times import iso_ms
 
 #: Fastest a merchant ship plausibly sails; implied speeds above it are "impossible".
 MAX_PLAUSIBLE_KN = 40.0
+#: Seconds over which a ship changes speed between legs.
+RAMP_S = 120.0
 #: AIS nav status codes used by injections.
 NAV_UNDERWAY, NAV_AT_ANCHOR = 0, 1
 
@@ -157,8 +159,25 @@ class _Synth:
     def __post_init__(self) -> None:
         self.lon, self.lat, self.now_ms = self.lon0, self.lat0, float(self.t0_ms)
 
+    @property
+    def speed_kn(self) -> float | None:
+        """Speed at the end of the last leg (None before the first)."""
+        return float(self.cols["sog"][-1][-1]) if self.cols["sog"] else None
+
     def add(self, leg: _Leg) -> None:
+        """Append a leg. Speed is continuous: a leg starting at another speed than the previous one
+        ended with gets a ramp over its first ``RAMP_S`` seconds (ships do not jump in speed)."""
         p = leg.profile
+        prev = self.speed_kn
+        if prev is not None and abs(prev - p.sog_kn[0]) > 1e-6:
+            ramp = min(RAMP_S, (p.t_s[1] - p.t_s[0]) / 2)
+            t = np.concatenate([[p.t_s[0], p.t_s[0] + ramp], p.t_s[1:]])
+            sog_at_ramp, cog_at_ramp = p.at(np.array([p.t_s[0] + ramp]))
+            p = Profile(t, np.concatenate([[prev], sog_at_ramp, p.sog_kn[1:]]),
+                        np.concatenate([[p.cog_deg[0]], cog_at_ramp, p.cog_deg[1:]]))
+            if leg.heading_offset_deg is not None:
+                off = np.interp(t, leg.profile.t_s, leg.heading_offset_deg)
+                leg = _Leg(p, off, leg.nav_status, leg.anchored_cadence)
         rel = report_times(p.duration_s, lambda t: p.at(p.t_s[0] + t)[0], self.rng, ais_class=self.realism.ais_class,
                            min_interval_s=self.cadence_s, anchored=leg.anchored_cadence)
         if not self.t_ms:
@@ -183,9 +202,12 @@ class _Synth:
         self.now_ms += p.duration_s * 1000.0
 
     def goto(self, lon: float, lat: float, speed_kn: float, **kw) -> None:
-        """A straight geodesic leg to (lon, lat) at constant speed."""
+        """A straight geodesic leg to (lon, lat) at ``speed_kn`` (after the speed ramp)."""
         az, _, dist = GEOD.inv(self.lon, self.lat, lon, lat)
-        dur = max(dist / (speed_kn * KN_TO_MS), 1.0)
+        prev = self.speed_kn if self.speed_kn is not None else speed_kn
+        ramp = min(RAMP_S, dist / (speed_kn * KN_TO_MS) / 2)
+        # distance = v * dur - (v - prev) * ramp / 2  (the ramp covers less ground at a lower speed)
+        dur = max((dist / KN_TO_MS + (speed_kn - prev) * ramp / 2) / speed_kn, 2.0 * ramp, 1.0)
         self.add(_Leg(Profile(np.array([0.0, dur]), np.array([speed_kn, speed_kn]), np.array([az % 360, az % 360])), **kw))
 
     def goto_by(self, lon: float, lat: float, arrive_ms: float, **kw) -> float:
@@ -194,7 +216,12 @@ class _Synth:
         dur = (arrive_ms - self.now_ms) / 1000.0
         if dur <= 1.0:
             raise ValueError(f"MMSI {self.mmsi}: no time left to rejoin the real track")
-        speed = dist / dur / KN_TO_MS
+        prev = self.speed_kn
+        if prev is None:
+            speed = dist / dur / KN_TO_MS
+        else:
+            ramp = min(RAMP_S, dur / 2)
+            speed = max((dist / KN_TO_MS - prev * ramp / 2) / (dur - ramp / 2), 0.0)
         self.add(_Leg(Profile(np.array([0.0, dur]), np.array([speed, speed]), np.array([az % 360, az % 360])), **kw))
         return speed
 
@@ -305,7 +332,7 @@ def inject_loitering(positions: pa.Table, mmsi: int, asset: AssetLine, *, start_
     syn = _synth_for(track, start_ms, rng, realism)
     centre = at or _local_point(asset, syn.lon, syn.lat)
     syn.goto(*centre, transit_kn)
-    loiter_start = syn.now_ms
+    loiter_start = syn.now_ms + RAMP_S * 1000  # slow once the ship has shed its transit speed
     course = float(rng.uniform(0, 360))
     remaining = hours * 3600.0
     while remaining > 1.0:
@@ -481,8 +508,8 @@ def inject_rendezvous(positions: pa.Table, mmsi_a: int, mmsi_b: int, *, start_ms
         out = _replace_rows(out, tr.mmsi, start_ms, rejoin + 1, s.table(include_last=False))
     notes = dict(meet_lon=round(meet_at[0], 6), meet_lat=round(meet_at[1], 6), separation_m=separation_m)
     return Injected(out, None, [
-        _label(scenario, "rendezvous", mmsi_a, arrive, meet_end, None, partner_mmsi=int(mmsi_b), **notes),
-        _label(scenario, "rendezvous", mmsi_b, arrive, meet_end, None, partner_mmsi=int(mmsi_a), **notes),
+        _label(scenario, "rendezvous", mmsi_a, arrive + RAMP_S * 1000, meet_end, None, partner_mmsi=int(mmsi_b), **notes),
+        _label(scenario, "rendezvous", mmsi_b, arrive + RAMP_S * 1000, meet_end, None, partner_mmsi=int(mmsi_a), **notes),
     ])
 
 
