@@ -297,6 +297,14 @@ def _rejoin_fix(track: _Track, after_ms: float, lon: float, lat: float, speed_kn
     raise ValueError(f"MMSI {track.mmsi}: the real track ends before the vessel can rejoin it")
 
 
+def _rejoin(syn: _Synth, track: _Track, speed_kn: float, **kw) -> float:
+    """End an excursion: a straight leg to the first real fix reachable at ``speed_kn``; returns its time."""
+    rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, speed_kn)
+    i = int(np.nonzero(track.ts == rejoin)[0][0])
+    syn.goto_by(float(track.lon[i]), float(track.lat[i]), rejoin, **kw)
+    return rejoin
+
+
 def _local_point(asset: AssetLine, lon: float, lat: float) -> tuple[float, float]:
     """Nearest point of the asset to (lon, lat), computed in metres around that position."""
     parts = asset.line.geoms if isinstance(asset.line, MultiLineString) else [asset.line]
@@ -350,8 +358,7 @@ def inject_loitering(positions: pa.Table, mmsi: int, asset: AssetLine, *, start_
         syn.add(_Leg(Profile(np.array([0.0, turn, dur]), np.array([v, v, v]), np.array([prev, course, course]))))
         remaining -= dur
     loiter_end = syn.now_ms
-    rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, transit_kn)
-    syn.goto_by(float(track.lon[track.ts == rejoin][0]), float(track.lat[track.ts == rejoin][0]), rejoin)
+    rejoin = _rejoin(syn, track, transit_kn)
     out = _replace_rows(positions, mmsi, start_ms, rejoin + 1, syn.table(include_last=False))
     return Injected(out, None, [_label(scenario, "loitering", mmsi, loiter_start, loiter_end, asset,
                                        centre_lon=round(centre[0], 6), centre_lat=round(centre[1], 6),
@@ -383,8 +390,7 @@ def inject_drift(positions: pa.Table, mmsi: int, *, start_ms: float, hours: floa
     nav = NAV_AT_ANCHOR if at_anchor_status else NAV_UNDERWAY
     syn.add(_Leg(Profile(knots, sog, cog), heading_offset_deg=offset, nav_status=nav))
     drift_end = syn.now_ms
-    rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, transit_kn)
-    syn.goto_by(float(track.lon[track.ts == rejoin][0]), float(track.lat[track.ts == rejoin][0]), rejoin, nav_status=nav)
+    rejoin = _rejoin(syn, track, transit_kn, nav_status=nav)
     out = _replace_rows(positions, mmsi, start_ms, rejoin + 1, syn.table(include_last=False))
     return Injected(out, None, [_label(scenario, "drift", mmsi, start_ms, drift_end, asset, set_deg=round(set_deg, 1),
                                        drift_kn=drift_kn, divergence_deg=list(divergence_deg), zigzag_deg=zigzag_deg)])
@@ -502,9 +508,7 @@ def inject_rendezvous(positions: pa.Table, mmsi_a: int, mmsi_b: int, *, start_ms
     meet_end = sa.now_ms
     out = positions
     for s, tr in ((sa, ta), (sb, tb)):
-        rejoin = _rejoin_fix(tr, s.now_ms, s.lon, s.lat, transit_kn)
-        i = int(np.nonzero(tr.ts == rejoin)[0][0])
-        s.goto_by(float(tr.lon[i]), float(tr.lat[i]), rejoin)
+        rejoin = _rejoin(s, tr, transit_kn)
         out = _replace_rows(out, tr.mmsi, start_ms, rejoin + 1, s.table(include_last=False))
     notes = dict(meet_lon=round(meet_at[0], 6), meet_lat=round(meet_at[1], 6), separation_m=separation_m)
     return Injected(out, None, [
@@ -528,9 +532,7 @@ def inject_speed_drop(positions: pa.Table, mmsi: int, *, at_ms: float, to_kn: fl
     hold = hold_min * 60.0
     t = np.array([0.0, decel_s, decel_s + hold, decel_s + hold + decel_s])
     syn.add(_Leg(Profile(t, np.array([cruise, to_kn, to_kn, cruise]), np.full(4, course))))
-    rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, max(cruise, 8.0) * 1.3)
-    i = int(np.nonzero(track.ts == rejoin)[0][0])
-    syn.goto_by(float(track.lon[i]), float(track.lat[i]), rejoin)
+    rejoin = _rejoin(syn, track, max(cruise, 8.0) * 1.3)
     out = _replace_rows(positions, mmsi, at_ms, rejoin + 1, syn.table(include_last=False))
     return Injected(out, None, [_label(scenario, "speed_drop", mmsi, at_ms, at_ms + (decel_s + hold) * 1000, asset,
                                        from_kn=round(cruise, 2), to_kn=to_kn, decel_s=decel_s)])
@@ -552,9 +554,7 @@ def inject_approach(positions: pa.Table, mmsi: int, asset: AssetLine, *, at_ms: 
     beyond = GEOD.fwd(target[0], target[1], az, corridor_m * 1.5)[:2]
     syn.goto(*target, speed_kn)
     syn.goto(float(beyond[0]), float(beyond[1]), speed_kn)
-    rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, speed_kn)
-    i = int(np.nonzero(track.ts == rejoin)[0][0])
-    syn.goto_by(float(track.lon[i]), float(track.lat[i]), rejoin)
+    rejoin = _rejoin(syn, track, speed_kn)
     out = _replace_rows(positions, mmsi, at_ms, rejoin + 1, syn.table(include_last=False))
     return Injected(out, None, [_label(scenario, "approach", mmsi, at_ms, entry_ms, asset, speed_kn=speed_kn,
                                        corridor_m=corridor_m, distance_km=round(dist / 1000, 3))])
