@@ -344,3 +344,22 @@ def crossings_kernel(lon0, lat0, lon1, lat1, spacing, reach, dlat, row_min, row_
                         o_ang[m] = math.degrees(math.acos(min(1.0, cosang)))
                         m += 1
     return o_pair[:m], o_seg[:m], o_t[:m], o_u[:m], o_ang[:m]
+
+
+@nb.njit(cache=True)
+def along_m(seg, t, ax, ay, bx, by):
+    """Metres from each segment's start to parameter t along the lon/lat-straight segment
+    (Simpson's rule on the local metric; exact enough because the scale varies smoothly)."""
+    out = np.full(seg.size, np.nan)
+    for i in range(seg.size):
+        s = seg[i]
+        if s < 0:
+            continue
+        dx = _wrap(bx[s] - ax[s]) * t[i]
+        dy = (by[s] - ay[s]) * t[i]
+        acc = 0.0
+        for j, wgt in ((0, 1.0), (1, 4.0), (2, 1.0)):
+            kx, ky = _scales(ay[s] + 0.5 * j * dy)
+            acc += wgt * math.hypot(dx * kx, dy * ky)
+        out[i] = acc / 6.0
+    return out

@@ -128,7 +128,7 @@ class AssetIndex:
         asset = np.full(lon.size, -1, dtype=np.int32)
         asset[found] = s.owner[seg[found]]
         km = np.full(lon.size, np.nan)
-        km[found] = s.km0[seg[found]] + t[found] * s.length_m[seg[found]] / 1000.0
+        km[found] = s.km0[seg[found]] + K.along_m(seg[found], t[found], s.ax, s.ay, s.bx, s.by) / 1000.0
         if len(self._area_ids):
             inside = self.inside_area(lon, lat)
             hit = inside >= 0
@@ -168,7 +168,7 @@ class AssetIndex:
         dx = (x1[pair] - x0[pair] + 180.0) % 360.0 - 180.0
         lon = (x0[pair] + t * dx + 180.0) % 360.0 - 180.0
         lat = y0[pair] + t * (y1[pair] - y0[pair])
-        km = s.km0[seg] + u * s.length_m[seg] / 1000.0
+        km = s.km0[seg] + K.along_m(seg, u, s.ax, s.ay, s.bx, s.by) / 1000.0
         km[self._is_area[asset]] = np.nan
         order = np.lexsort((t, asset, pair))
         pair, asset, lon, lat, km, ang, t = (a[order] for a in (pair, asset, lon, lat, km, ang, t))
