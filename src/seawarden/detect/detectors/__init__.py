@@ -1,0 +1,1 @@
+"""One module per detector; see seawarden.detect.registry for the list."""

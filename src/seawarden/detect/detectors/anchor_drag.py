@@ -1,0 +1,133 @@
+"""anchor_drag: a cruising ship slows markedly against its *own* recent cruising speed inside
+an asset corridor while keeping its course -- the Eagle S (Estlink 2, Dec 2024) signature:
+~8.5 -> ~6.3 kn over ~35 min, course held, AIS on, nav_status not "at anchor".
+
+The baseline is the tracker's 45-min cruising EWMA, frozen at the moment the drop begins, so a
+long drag cannot teach the baseline that the slow speed is normal.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba as nb
+import numpy as np
+
+from seawarden.detect.base import ST_CLOSED, ST_OPEN, Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.track.geo import angle_diff_deg, haversine_m
+from seawarden.track.state import NO_TIME
+from seawarden.track.tracker import BRK_NONE, TrackChunk
+
+
+@nb.njit(cache=True)
+def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, asset, adist,
+            c_start, c_base, c_course, c_last, c_emit, c_maxdrop, c_lat, c_lon, c_dist, c_asset, c_elat, c_elon,
+            c_prof, c_plat, c_plon, ei, ef):
+    n = 0
+    for i in range(ts.shape[0]):
+        if sub[i] != 0:
+            continue
+        s = slot[i]
+        p = P[prof[i]]
+        min_base, min_drop, max_ratio, min_sog, sustain, tol, recover = p[0], p[1], p[2], p[3], p[4] * 1000, p[5], p[6]
+        f = fast[i]
+        if c_start[s] != NO_TIME:
+            ended = brk[i] != BRK_NONE or np.isnan(f) or f > c_base[s] - min_drop * recover or f < min_sog
+            cc = abs(angle_diff_deg(c_course[s], course[i])) if not np.isnan(course[i]) else 0.0
+            if cc > tol:
+                ended = True
+            if ended:
+                if c_emit[s]:
+                    ei, ef, n = emit(ei, ef, n, i + 1, s, 1, c_start[s], c_last[s], ts[i], c_asset[s], -1, c_prof[s], 0,
+                                     c_elat[s], c_elon[s])
+                    q = P[c_prof[s]]
+                    ef[n - 1, 2] = c_maxdrop[s]
+                    ef[n - 1, 3] = (c_base[s] - c_maxdrop[s]) / c_base[s]
+                    ef[n - 1, 4] = c_base[s]
+                    ef[n - 1, 5] = c_base[s] - c_maxdrop[s]
+                    ef[n - 1, 6] = (c_last[s] - c_start[s]) / 1000.0
+                    ef[n - 1, 7] = cc
+                    ef[n - 1, 8] = c_dist[s]
+                    ef[n - 1, 9] = 1.0
+                    ef[n - 1, 10] = np.nan
+                c_start[s] = NO_TIME
+                c_emit[s] = 0
+            else:
+                c_dist[s] += haversine_m(c_plat[s], c_plon[s], lat[i], lon[i])
+                c_plat[s] = lat[i]
+                c_plon[s] = lon[i]
+                c_last[s] = ts[i]
+                drop = c_base[s] - f
+                if drop > c_maxdrop[s]:
+                    c_maxdrop[s] = drop
+                if c_emit[s] == 0 and ts[i] - c_start[s] >= sustain and in_corr[i]:
+                    c_emit[s] = 1
+                    c_asset[s] = asset[i]
+                    c_elat[s] = lat[i]
+                    c_elon[s] = lon[i]
+                    c_prof[s] = prof[i]
+                    ei, ef, n = emit(ei, ef, n, i + 1, s, 0, c_start[s], NO_TIME, ts[i], asset[i], -1, prof[i], 0,
+                                     lat[i], lon[i])
+                    ef[n - 1, 2] = drop
+                    ef[n - 1, 3] = f / c_base[s]
+                    ef[n - 1, 4] = c_base[s]
+                    ef[n - 1, 5] = f
+                    ef[n - 1, 6] = (ts[i] - c_start[s]) / 1000.0
+                    ef[n - 1, 7] = cc
+                    ef[n - 1, 8] = c_dist[s]
+                    ef[n - 1, 9] = 1.0
+                    ef[n - 1, 10] = adist[i]
+        if c_start[s] == NO_TIME and brk[i] == BRK_NONE:
+            b = base[i]
+            if (not np.isnan(b)) and (not np.isnan(f)) and b >= min_base and f >= min_sog and b - f >= min_drop \
+                    and f <= b * max_ratio:
+                c_start[s] = ts[i]
+                c_base[s] = b
+                c_course[s] = course[i] if not np.isnan(course[i]) else 0.0
+                c_last[s] = ts[i]
+                c_maxdrop[s] = b - f
+                c_dist[s] = 0.0
+                c_plat[s] = lat[i]
+                c_plon[s] = lon[i]
+                c_emit[s] = 0
+    return ei, ef, n
+
+
+class AnchorDrag(Detector):
+    name = "anchor_drag"
+    PARAMS = ("min_baseline_kn", "min_drop_kn", "max_ratio", "min_sog_kn", "sustain_s", "course_tolerance_deg",
+              "recover_fraction")
+    VALUES = ("sog_drop_kn", "sog_ratio", "baseline_kn", "sog_kn", "duration_s", "course_change_deg",
+              "distance_m", "in_corridor", "asset_distance_m")
+    STATE = {
+        "start": (np.int64, NO_TIME, ()), "base": (np.float64, np.nan, ()), "course": (np.float64, np.nan, ()),
+        "last": (np.int64, NO_TIME, ()), "emit": (np.int8, 0, ()), "maxdrop": (np.float64, 0.0, ()),
+        "lat": (np.float64, np.nan, ()), "lon": (np.float64, np.nan, ()), "dist": (np.float64, 0.0, ()),
+        "asset": (np.int32, -1, ()), "elat": (np.float64, np.nan, ()), "elon": (np.float64, np.nan, ()),
+        "prof": (np.int16, 0, ()), "plat": (np.float64, np.nan, ()), "plon": (np.float64, np.nan, ()),
+    }
+
+    def process(self, chunk: TrackChunk) -> RawEvents:
+        st = self.state.arrays
+        fx = chunk.fixes
+        ei, ef = self.buffers()
+        ei, ef, n = _kernel(self.P, chunk.slot, chunk.sub, chunk.brk, chunk.profile, fx.ts, fx.lat, fx.lon,
+                            chunk.sog_fast, chunk.sog_base, chunk.course, chunk.in_corridor, chunk.asset,
+                            chunk.asset_dist_m, st["start"], st["base"], st["course"], st["last"], st["emit"],
+                            st["maxdrop"], st["lat"], st["lon"], st["dist"], st["asset"], st["elat"], st["elon"],
+                            st["prof"], st["plat"], st["plon"], ei, ef)
+        return RawEvents(ei, ef, n)
+
+    def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
+        ev = super().evidence(v, params, subtype)
+        ev.update({
+            "sog_drop_kn": crossed(v["sog_drop_kn"], params["min_drop_kn"]),
+            "sog_ratio": crossed(v["sog_ratio"], params["max_ratio"]),
+            "baseline_kn": crossed(v["baseline_kn"], params["min_baseline_kn"]),
+            "duration_s": crossed(v["duration_s"], params["sustain_s"]),
+            "course_change_deg": crossed(v["course_change_deg"], params["course_tolerance_deg"]),
+        })
+        return ev
+
+    def severity(self, v, params, subtype, crit, in_corr) -> int:
+        return clamp_severity(3 + (1 if in_corr else 0) + (1 if crit >= 4 else 0))

@@ -1,0 +1,79 @@
+"""cable_crossing: a log of every crossing of every asset by every vessel track.
+
+Crossings come from the assets engine (`AssetIndex.crossings`) on each straight step between
+two consecutive primary fixes, so a ferry crossing a cable twice gives two rows. Steps across
+long silences are not interpolated (the ship's path in between is unknown).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from seawarden.detect.base import ST_CLOSED, Detector, RawEvents, clamp_severity, crossed
+from seawarden.track.state import NO_TIME
+from seawarden.track.tracker import BRK_NONE, TrackChunk
+
+
+class CableCrossing(Detector):
+    name = "cable_crossing"
+    PARAMS = ("max_segment_gap_s", "slow_crossing_kn")
+    VALUES = ("sog_kn", "cog_before_deg", "cog_after_deg", "cog_change_deg", "km_point", "angle_deg", "frac",
+              "step_s", "in_corridor")
+
+    def process(self, chunk: TrackChunk) -> RawEvents:
+        index = self.engine.spatial.index
+        if index is None or not len(chunk):
+            return RawEvents.empty(len(self.VALUES))
+        max_gap = self.P[chunk.profile, 0]
+        sel = np.flatnonzero((chunk.sub == 0) & (chunk.brk == BRK_NONE) & (chunk.prev_ts != NO_TIME)
+                             & (chunk.dt_s <= max_gap) & (chunk.dist_m > 0))
+        if not sel.size:
+            return RawEvents.empty(len(self.VALUES))
+        fx = chunk.fixes
+        r = index.crossings(chunk.prev_lon[sel], chunk.prev_lat[sel], fx.lon[sel], fx.lat[sel])
+        m = len(r)
+        if not m:
+            return RawEvents.empty(len(self.VALUES))
+        rows = sel[np.asarray(r.pair_idx)]
+        frac = np.asarray(r.frac, dtype=np.float64)
+        t_cross = chunk.prev_ts[rows] + np.round(frac * chunk.dt_s[rows] * 1000.0).astype(np.int64)
+        cog_after = chunk.cog[rows]
+        cog_change = chunk.turn_deg_min[rows] * chunk.dt_s[rows] / 60.0
+        cog_before = (cog_after - cog_change) % 360.0
+        ei = np.empty((m, 10), np.int64)
+        ei[:, 0] = rows + 1
+        ei[:, 1] = chunk.slot[rows]
+        ei[:, 2] = ST_CLOSED
+        ei[:, 3] = t_cross
+        ei[:, 4] = t_cross
+        ei[:, 5] = fx.ts[rows]
+        ei[:, 6] = np.asarray(r.asset_idx)
+        ei[:, 7] = -1
+        ei[:, 8] = chunk.profile[rows]
+        ei[:, 9] = 0
+        # sog interpolated along the step (reported at both ends when available)
+        sog_prev = chunk.sog_fast[rows]
+        sog = np.where(np.isnan(chunk.sog[rows]), sog_prev, chunk.sog[rows])
+        ef = np.column_stack([
+            np.asarray(r.lat), np.asarray(r.lon), sog, cog_before, cog_after, cog_change, np.asarray(r.km_point),
+            np.asarray(r.angle_deg), frac, chunk.dt_s[rows], np.ones(m),
+        ])
+        order = np.lexsort((frac, rows))
+        return RawEvents(ei[order], ef[order], m)
+
+    def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
+        ev = super().evidence(v, params, subtype)
+        ev["slow_crossing_kn"] = crossed(v["sog_kn"], params["slow_crossing_kn"])
+        return ev
+
+    def severity(self, v, params, subtype, crit, in_corr) -> int:
+        s = 1
+        if np.isfinite(v["sog_kn"]) and v["sog_kn"] < params["slow_crossing_kn"]:
+            s += 1
+        if np.isfinite(v["cog_change_deg"]) and abs(v["cog_change_deg"]) > 30.0:
+            s += 1
+        if crit >= 4:
+            s += 1
+        return clamp_severity(s)

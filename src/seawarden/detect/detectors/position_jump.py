@@ -1,0 +1,136 @@
+"""position_jump: positions a ship cannot have reached (impossible implied speed), positions
+well inside land, and two transmitters sharing one MMSI (fixes alternating between two tracks
+that are each internally plausible -- what GFW's segmenter separates into two segments).
+
+The tracker decides reachability (track.max_speed_kn / noise_m); this detector turns its break
+codes into events and suppresses per-jump noise once a two-ship situation is established.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numba as nb
+import numpy as np
+
+from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.track.state import NO_TIME
+from seawarden.track.tracker import BRK_ALTERNATE, BRK_JUMP, TrackChunk
+
+SUB_SPEED, SUB_LAND, SUB_TWO = 0, 1, 2
+
+
+@nb.njit(cache=True)
+def _kernel(P, slot, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset, in_corr,
+            alt_n, alt_first, two_open, two_start, two_last, land_last, ei, ef):
+    n = 0
+    for i in range(ts.shape[0]):
+        s = slot[i]
+        p = P[prof[i]]
+        need, window = p[0], p[1] * 1000
+        # close a two-ship situation when the second transmitter has been quiet for the window
+        if two_open[s] and ts[i] - two_last[s] > window:
+            ei, ef, n = emit(ei, ef, n, i + 1, s, 1, two_start[s], two_last[s], ts[i], asset[i], -1, prof[i], SUB_TWO,
+                             lat[i], lon[i])
+            ef[n - 1, 5] = alt_n[s]
+            two_open[s] = 0
+            alt_n[s] = 0
+        if brk[i] == BRK_ALTERNATE or brk[i] == BRK_JUMP:
+            if alt_n[s] == 0 or ts[i] - alt_first[s] > window:
+                alt_n[s] = 0
+                alt_first[s] = ts[i]
+            alt_n[s] += 1
+            if two_open[s]:
+                two_last[s] = ts[i]
+            elif alt_n[s] >= need:
+                two_open[s] = 1
+                two_start[s] = alt_first[s]
+                two_last[s] = ts[i]
+                ei, ef, n = emit(ei, ef, n, i + 1, s, 0, alt_first[s], NO_TIME, ts[i], asset[i], -1, prof[i], SUB_TWO,
+                                 lat[i], lon[i])
+                ef[n - 1, 2] = dist[i]
+                ef[n - 1, 5] = alt_n[s]
+                ef[n - 1, 6] = plat[i]
+                ef[n - 1, 7] = plon[i]
+            elif brk[i] == BRK_JUMP:
+                dt = (ts[i] - pts[i]) / 1000.0
+                ei, ef, n = emit(ei, ef, n, i + 1, s, 1, pts[i], ts[i], ts[i], asset[i], -1, prof[i], SUB_SPEED,
+                                 lat[i], lon[i])
+                ef[n - 1, 2] = dist[i]
+                ef[n - 1, 3] = dt
+                ef[n - 1, 4] = dist[i] / dt / (1852.0 / 3600.0) if dt > 0 else np.inf
+                ef[n - 1, 6] = plat[i]
+                ef[n - 1, 7] = plon[i]
+                ef[n - 1, 8] = 1.0 if in_corr[i] else 0.0
+        if land[i] and (land_last[s] == NO_TIME or ts[i] - land_last[s] > window):
+            land_last[s] = ts[i]
+            ei, ef, n = emit(ei, ef, n, i + 1, s, 1, ts[i], ts[i], ts[i], asset[i], -1, prof[i], SUB_LAND, lat[i], lon[i])
+    return ei, ef, n
+
+
+def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarray:
+    """True where every point of a disc of radius `margin_deg` around the fix is land.
+
+    The 1 km GLOBE mask (global-land-mask) calls harbour basins, rivers and canals land, so a
+    single lookup would flag every berth; sampling 5 rings x 16 bearings out to the margin keeps
+    only fixes far from any water -- where no ship can be.
+    """
+    try:
+        from global_land_mask import globe
+    except ImportError:  # optional dependency (extra "context"): no land test without it
+        return np.zeros(lat.shape[0], bool)
+    out = globe.is_land(np.clip(lat, -89.99, 89.99), lon)
+    idx = np.flatnonzero(out)
+    if not idx.size:
+        return out
+    ang = np.radians(np.arange(16) * 22.5)
+    for r in np.linspace(margin_deg / 5.0, margin_deg, 5):
+        la = np.clip(lat[idx, None] + r * np.cos(ang)[None, :], -89.99, 89.99)
+        k = np.maximum(np.cos(np.radians(lat[idx])), 0.05)[:, None]
+        lo = (lon[idx, None] + r * np.sin(ang)[None, :] / k + 180.0) % 360.0 - 180.0
+        ok = globe.is_land(la.ravel(), lo.ravel()).reshape(la.shape).all(axis=1)
+        out[idx[~ok]] = False
+        idx = idx[ok]
+        if not idx.size:
+            break
+    return out
+
+
+class PositionJump(Detector):
+    name = "position_jump"
+    PARAMS = ("two_ship_alternations", "two_ship_window_s", "land_margin_deg")
+    VALUES = ("distance_m", "dt_s", "implied_kn", "alternations", "from_lat", "from_lon", "in_corridor")
+    SUBTYPES = ("impossible_speed", "on_land", "two_ships")
+    STATE = {"alt_n": (np.int64, 0, ()), "alt_first": (np.int64, NO_TIME, ()), "two_open": (np.int8, 0, ()),
+             "two_start": (np.int64, NO_TIME, ()), "two_last": (np.int64, NO_TIME, ()),
+             "land_last": (np.int64, NO_TIME, ())}
+
+    def process(self, chunk: TrackChunk) -> RawEvents:
+        st = self.state.arrays
+        fx = chunk.fixes
+        if self.profiles[0].get("land_check", True):
+            land = deep_inland(fx.lat, fx.lon, float(self.profiles[0]["land_margin_deg"]))
+        else:
+            land = np.zeros(len(fx), bool)
+        ei, ef = self.buffers()
+        ei, ef, n = _kernel(self.P, chunk.slot, chunk.brk, chunk.profile, fx.ts, fx.lat, fx.lon, chunk.prev_lat,
+                            chunk.prev_lon, chunk.prev_ts, chunk.dist_m, land, chunk.asset, chunk.in_corridor,
+                            st["alt_n"], st["alt_first"], st["two_open"], st["two_start"], st["two_last"],
+                            st["land_last"], ei, ef)
+        return RawEvents(ei, ef, n)
+
+    def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
+        ev = super().evidence(v, params, subtype)
+        track = self.engine.config.track
+        if subtype == "impossible_speed":
+            ev["implied_kn"] = crossed(v["implied_kn"], track.max_speed_kn)
+            ev["distance_m"] = crossed(v["distance_m"], track.noise_m)
+        elif subtype == "two_ships":
+            ev["alternations"] = crossed(v["alternations"], params["two_ship_alternations"])
+        elif subtype == "on_land":
+            ev["land_margin_deg"] = params["land_margin_deg"]
+        return ev
+
+    def severity(self, v, params, subtype, crit, in_corr) -> int:
+        base = {"impossible_speed": 2, "on_land": 2, "two_ships": 3}[subtype]
+        return clamp_severity(base + (1 if in_corr else 0))

@@ -1,0 +1,206 @@
+"""rendezvous: two vessels close together and slow for long, away from anchorages
+(GFW encounter definition). Every `tick_s` of stream time the fresh, slow vessels are hashed
+into a grid of cells at least `max_distance_m` wide, so only neighbouring cells are compared:
+O(n) per scan, not O(n^2)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numba as nb
+import numpy as np
+import shapely
+
+from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.track.geo import haversine_m
+from seawarden.track.state import NO_TIME
+from seawarden.track.tracker import TrackChunk
+
+# pair record layout (float64 array per pair)
+P_START, P_LAST, P_EMIT, P_N, P_SUMD, P_MIND, P_LAT, P_LON, P_MISSED, P_CORR, P_ASSET, P_PROF = range(12)
+
+
+@nb.njit(cache=True)
+def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, nslots, pairs, ei, ef, n, upto):
+    p0 = P[0]
+    max_d, max_sog, max_age = p0[0], p0[2], p0[4] * 1000
+    cand = np.empty(nslots, np.int64)
+    m = 0
+    maxlat = 0.0
+    for s in range(nslots):
+        if v_last[s] != NO_TIME and now - v_last[s] <= max_age and v_ok[s] and v_sog[s] <= max_sog:
+            cand[m] = s
+            m += 1
+            if abs(v_lat[s]) > maxlat:
+                maxlat = abs(v_lat[s])
+    cand = cand[:m]
+    seen = np.zeros(0, np.int64)
+    if m >= 2:
+        clat = max_d / 111_000.0
+        clon = clat / max(math.cos(math.radians(min(maxlat, 85.0))), 0.05)
+        kr = np.empty(m, np.int64)
+        kc = np.empty(m, np.int64)
+        key = np.empty(m, np.int64)
+        for j in range(m):
+            s = cand[j]
+            kr[j] = int(math.floor(v_lat[s] / clat))
+            kc[j] = int(math.floor(v_lon[s] / clon))
+            key[j] = kr[j] * 4_000_000 + kc[j]
+        order = np.argsort(key)
+        skey = key[order]
+        found = []
+        for j in range(m):
+            a = cand[j]
+            for dr in range(-1, 2):
+                for dc in range(-1, 2):
+                    k = (kr[j] + dr) * 4_000_000 + (kc[j] + dc)
+                    lo = np.searchsorted(skey, k)
+                    hi = np.searchsorted(skey, k, side="right")
+                    for q in range(lo, hi):
+                        b = cand[order[q]]
+                        if b <= a:
+                            continue
+                        d = haversine_m(v_lat[a], v_lon[a], v_lat[b], v_lon[b])
+                        if d <= max_d:
+                            pk = a * 4_294_967_296 + b
+                            found.append(pk)
+                            if pk in pairs:
+                                r = pairs[pk]
+                            else:
+                                r = np.zeros(12)
+                                r[P_START] = now
+                                r[P_MIND] = 1e300
+                                r[P_ASSET] = -1
+                                pairs[pk] = r
+                            r[P_LAST] = now
+                            r[P_N] += 1
+                            r[P_SUMD] += d
+                            r[P_MIND] = min(r[P_MIND], d)
+                            r[P_LAT] = 0.5 * (v_lat[a] + v_lat[b])
+                            r[P_LON] = 0.5 * (v_lon[a] + v_lon[b])
+                            r[P_MISSED] = 0
+                            if v_corr[a] or v_corr[b]:
+                                r[P_CORR] = 1.0
+                                r[P_ASSET] = v_asset[a] if v_asset[a] >= 0 else v_asset[b]
+                            r[P_PROF] = v_prof[a]
+        seen = np.empty(len(found), np.int64)
+        for j in range(len(found)):
+            seen[j] = found[j]
+        seen = np.sort(seen)
+    # age, emit and close pairs
+    done = []
+    for pk, r in pairs.items():
+        a = pk // 4_294_967_296
+        b = pk % 4_294_967_296
+        lo = np.searchsorted(seen, pk)
+        hit = lo < seen.shape[0] and seen[lo] == pk
+        q = P[int(r[P_PROF])]
+        min_dur, max_missed = q[1] * 1000, q[5]
+        first, second = (a, b) if mmsi[a] <= mmsi[b] else (b, a)
+        if hit:
+            if r[P_EMIT] == 0.0 and r[P_LAST] - r[P_START] >= min_dur:
+                r[P_EMIT] = 1.0
+                ei, ef, n = emit(ei, ef, n, upto, first, 0, np.int64(r[P_START]), NO_TIME, now, np.int64(r[P_ASSET]),
+                                 second, np.int64(r[P_PROF]), 0, r[P_LAT], r[P_LON])
+                ef[n - 1, 2] = r[P_LAST] / 1000.0 - r[P_START] / 1000.0
+                ef[n - 1, 3] = r[P_MIND]
+                ef[n - 1, 4] = r[P_SUMD] / r[P_N]
+                ef[n - 1, 5] = r[P_N]
+                ef[n - 1, 6] = r[P_CORR]
+        else:
+            r[P_MISSED] += 1
+            if r[P_MISSED] > max_missed:
+                if r[P_EMIT] != 0.0:
+                    ei, ef, n = emit(ei, ef, n, upto, first, 1, np.int64(r[P_START]), np.int64(r[P_LAST]), now,
+                                     np.int64(r[P_ASSET]), second, np.int64(r[P_PROF]), 0, r[P_LAT], r[P_LON])
+                    ef[n - 1, 2] = r[P_LAST] / 1000.0 - r[P_START] / 1000.0
+                    ef[n - 1, 3] = r[P_MIND]
+                    ef[n - 1, 4] = r[P_SUMD] / r[P_N]
+                    ef[n - 1, 5] = r[P_N]
+                    ef[n - 1, 6] = r[P_CORR]
+                done.append(pk)
+    for pk in done:
+        pairs.pop(pk)
+    return ei, ef, n
+
+
+@nb.njit(cache=True)
+def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr, asset, nslots,
+            v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, pairs, tick, ei, ef):
+    n = 0
+    for i in range(ts.shape[0]):
+        tk = ts[i] // tick_ms
+        if tk > tick[0]:
+            if tick[0] != NO_TIME:
+                ei, ef, n = _scan(tk * tick_ms, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof,
+                                  nslots, pairs, ei, ef, n, i)
+            tick[0] = tk
+        if sub[i] != 0:
+            continue
+        s = slot[i]
+        v_last[s] = ts[i]
+        v_lat[s] = lat[i]
+        v_lon[s] = lon[i]
+        v_sog[s] = sogf[i] if not np.isnan(sogf[i]) else 1e9
+        v_ok[s] = away[i]
+        v_corr[s] = in_corr[i]
+        v_asset[s] = asset[i]
+        v_prof[s] = prof[i]
+    return ei, ef, n
+
+
+class Rendezvous(Detector):
+    name = "rendezvous"
+    PARAMS = ("max_distance_m", "min_duration_s", "max_sog_kn", "min_anchorage_distance_m", "max_fix_age_s",
+              "max_missed_ticks")
+    VALUES = ("duration_s", "min_distance_m", "mean_distance_m", "observations", "in_corridor")
+    STATE = {"last": (np.int64, NO_TIME, ()), "lat": (np.float64, np.nan, ()), "lon": (np.float64, np.nan, ()),
+             "sog": (np.float64, np.inf, ()), "ok": (np.bool_, False, ()), "corr": (np.bool_, False, ()),
+             "asset": (np.int32, -1, ()), "prof": (np.int16, 0, ())}
+
+    def __init__(self, config, engine) -> None:
+        super().__init__(config, engine)
+        p0 = self.profiles[0]
+        self.tick_ms = int(float(p0["tick_s"]) * 1000)
+        self.pairs = nb.typed.Dict.empty(key_type=nb.types.int64, value_type=nb.types.float64[:])
+        self.tick = np.array([NO_TIME], np.int64)
+        # anchorages buffered by the GFW 10 km exclusion
+        geoms = [g for _, g in config.anchorages]
+        self._excl = None
+        if geoms:
+            u = shapely.union_all(geoms)
+            lat_mid = (u.bounds[1] + u.bounds[3]) / 2
+            k = max(math.cos(math.radians(lat_mid)), 0.05)
+            d = float(p0["min_anchorage_distance_m"]) / 111_320.0
+            u = shapely.affinity.scale(shapely.affinity.scale(u, xfact=k, origin=(0, 0)).buffer(d), xfact=1 / k,
+                                       origin=(0, 0))
+            shapely.prepare(u)
+            self._excl = u
+
+    def process(self, chunk: TrackChunk) -> RawEvents:
+        st = self.state.arrays
+        fx = chunk.fixes
+        away = ~chunk.in_anchorage
+        if self._excl is not None:
+            slow = np.flatnonzero(chunk.sog_fast <= float(self.profiles[0]["max_sog_kn"]))
+            if slow.size:
+                away = away.copy()
+                away[slow] &= ~shapely.contains_xy(self._excl, fx.lon[slow], fx.lat[slow])
+        mmsi = self.engine.tracker.vessels.mmsi_array()
+        ei, ef = self.buffers()
+        ei, ef, n = _kernel(self.P, self.tick_ms, mmsi, chunk.slot, chunk.sub, chunk.profile, fx.ts, fx.lat, fx.lon,
+                            chunk.sog_fast, away, chunk.in_corridor, chunk.asset, len(mmsi), st["last"], st["lat"],
+                            st["lon"], st["sog"], st["ok"], st["corr"], st["asset"], st["prof"], self.pairs, self.tick,
+                            ei, ef)
+        return RawEvents(ei, ef, n)
+
+    def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
+        ev = super().evidence(v, params, subtype)
+        ev["duration_s"] = crossed(v["duration_s"], params["min_duration_s"])
+        ev["min_distance_m"] = crossed(v["min_distance_m"], params["max_distance_m"])
+        ev["max_sog_kn"] = params["max_sog_kn"]
+        return ev
+
+    def severity(self, v, params, subtype, crit, in_corr) -> int:
+        return clamp_severity(3 + (1 if in_corr else 0) + (1 if in_corr and crit >= 4 else 0))

@@ -1,0 +1,176 @@
+"""The detection engine: reorder -> track -> spatial context -> every detector -> Events.
+
+`DetectionEngine` is the stateful object `seawarden ingest/watch/detect` feed batch by batch;
+`run_detectors` is the same over an iterable of batches. Both give identical events whatever
+the batch sizes (see ReorderBuffer and Detector).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import zip_longest
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from seawarden.detect.base import STATUS_NAMES, Detector, RawEvents, clamp_severity
+from seawarden.detect.config import DetectConfig
+from seawarden.detect.event import Event
+from seawarden.detect.registry import DETECTORS
+from seawarden.detect.spatial import AssetLookup, SpatialContext
+from seawarden.track.fixes import Fixes, ReorderBuffer, fixes_from_arrow
+from seawarden.track.identity import StaticRows, static_from_arrow
+from seawarden.track.state import NO_TIME
+from seawarden.track.tracker import Tracker, TrackChunk
+
+
+class DetectionEngine:
+    """Stateful detection over a stream of position (and static) batches.
+
+    process(batch) accepts a DecodedBatch or a POSITIONS-schema Arrow table (plus an optional
+    STATIC table) and returns the events the stream revealed so far; flush() ends the stream.
+    `stats` counts rows used, dropped and why.
+    """
+
+    def __init__(self, config: DetectConfig | None = None, index: AssetLookup | None = None,
+                 detectors: Iterable[str] | None = None) -> None:
+        self.config = config or DetectConfig.load()
+        self.tracker = Tracker(self.config.track)
+        self.spatial = SpatialContext(self.config, index)
+        window_ms = int(float(self.config.engine["reorder_window_s"]) * 1000)
+        self.reorder = ReorderBuffer(window_ms)
+        self.static_reorder = ReorderBuffer(window_ms, StaticRows)
+        names = list(detectors) if detectors is not None else self.config.enabled()
+        unknown = [n for n in names if n not in DETECTORS]
+        if unknown:
+            raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(DETECTORS)}")
+        self.detectors: list[Detector] = [DETECTORS[n](self.config, self) for n in names]
+        self.max_points = int(self.config.engine["max_evidence_points"])
+        self.stats: Counter[str] = Counter()
+        self.now_ms = NO_TIME  # stream time: newest fix released to the detectors
+
+    # -- public API ----------------------------------------------------------------------------
+    def process(self, batch: Any = None, static: pa.Table | None = None) -> list[Event]:
+        positions = batch
+        if batch is not None and hasattr(batch, "positions") and hasattr(batch, "static"):
+            positions, static = batch.positions, batch.static
+        events: list[Event] = []
+        if positions is not None and positions.num_rows:
+            self.stats["positions_in"] += positions.num_rows
+            fixes = fixes_from_arrow(positions, self.stats)
+            before = self.reorder.late_dropped
+            released = self.reorder.push(fixes)
+            self.stats["late_dropped"] += self.reorder.late_dropped - before
+            events += self._run_positions(released)
+        if static is not None and static.num_rows:
+            self.stats["static_in"] += static.num_rows
+            rows = static_from_arrow(static, self.stats)
+            before = self.static_reorder.late_dropped
+            released_s = self.static_reorder.push(rows)
+            self.stats["static_late_dropped"] += self.static_reorder.late_dropped - before
+            events += self._run_static(released_s)
+        return _ordered(events)
+
+    def flush(self) -> list[Event]:
+        events = self._run_positions(self.reorder.flush())
+        events += self._run_static(self.static_reorder.flush())
+        for det in self.detectors:
+            events += self._build(det, det.finish(), None)
+        return _ordered(events)
+
+    # -- internals -----------------------------------------------------------------------------
+    def _run_positions(self, fixes: Fixes) -> list[Event]:
+        if not len(fixes):
+            return []
+        chunk = self.tracker.advance(fixes)
+        self.stats["positions_used"] += len(chunk)
+        self.spatial.annotate(chunk)
+        self.now_ms = int(fixes.ts[-1])
+        n_vessels = len(self.tracker.vessels)
+        events: list[Event] = []
+        for det in self.detectors:
+            det.grow(n_vessels)
+            events += self._build(det, det.process(chunk), chunk)
+        self.tracker.commit(chunk)
+        return events
+
+    def _run_static(self, rows: StaticRows) -> list[Event]:
+        if not len(rows):
+            return []
+        events: list[Event] = []
+        for det in self.detectors:
+            events += det.process_static(rows)
+        return events
+
+    def _build(self, det: Detector, raw: RawEvents, chunk: TrackChunk | None) -> list[Event]:
+        out = []
+        mmsi_of = self.tracker.vessels.mmsi_of_slot
+        for k in range(raw.n):
+            upto, slot, status, start, end, detected, asset, other, profile, subtype = (int(x) for x in raw.ei[k])
+            lat, lon = float(raw.ef[k, 0]), float(raw.ef[k, 1])
+            values = {name: float(raw.ef[k, 2 + j]) for j, name in enumerate(det.VALUES)}
+            params = det.profiles[profile]
+            sub = det.SUBTYPES[subtype]
+            asset_id, asset_name, crit = self.spatial.asset_info(asset)
+            in_corr = bool(values.get("in_corridor", 0.0) > 0.5)
+            evidence = det.evidence(values, params, sub)
+            end_ms = None if end == NO_TIME else end
+            t0 = start - int(float(params.get("evidence_lead_s", 600)) * 1000)
+            evidence["track"] = self.tracker.evidence_points(chunk, slot, upto, t0, detected, self.max_points)
+            out.append(Event(
+                type=det.name, subtype=sub, mmsi=int(mmsi_of[slot]), start=start, end=end_ms, lat=lat, lon=lon,
+                severity=clamp_severity(det.severity(values, params, sub, crit, in_corr)),
+                status=STATUS_NAMES[status], detected_at=detected, evidence=evidence,
+                config={"profile": self.config.profile_names()[profile], **params},
+                asset_id=asset_id, asset_name=asset_name,
+                related_mmsi=int(mmsi_of[other]) if other >= 0 else None,
+            ))
+        return out
+
+
+def _ordered(events: list[Event]) -> list[Event]:
+    return sorted(events, key=lambda e: (e.detected_at, e.type, e.mmsi, e.status != "open", e.event_id))
+
+
+def run_detectors(positions_batches: Iterable[Any], static_batches: Iterable[pa.Table] | None = None,
+                  assets_index: AssetLookup | None = None, config: DetectConfig | None = None,
+                  detectors: Iterable[str] | None = None) -> Iterator[Event]:
+    """Run every enabled detector over batches (Arrow POSITIONS tables or DecodedBatch objects).
+
+    Static batches, if given, are consumed alongside (pairwise) the position batches.
+    """
+    engine = DetectionEngine(config, assets_index, detectors)
+    for pos, st in zip_longest(positions_batches, static_batches or [], fillvalue=None):
+        yield from engine.process(pos, st)
+    yield from engine.flush()
+
+
+def positions_table(rows: dict[str, np.ndarray | list]) -> pa.Table:
+    """Build a POSITIONS table from columns (missing optional columns are null) -- for tests and tools."""
+    from seawarden import schema
+
+    n = len(rows["mmsi"])
+    cols = []
+    for f in schema.POSITIONS:
+        if f.name in rows:
+            v = rows[f.name]
+            if f.name == "ts" and np.asarray(v).dtype.kind in "iu":
+                cols.append(pa.array(np.asarray(v, dtype=np.int64), pa.int64()).cast(f.type))
+            else:
+                arr = np.asarray(v)
+                mask = None
+                if arr.dtype.kind == "f" and not pa.types.is_floating(f.type):
+                    mask = np.isnan(arr)
+                    arr = np.where(mask, 0, arr)
+                elif arr.dtype.kind == "f":
+                    mask = np.isnan(arr)
+                cols.append(pa.array(arr, mask=mask).cast(f.type))
+        elif f.name == "msg_type":
+            cols.append(pa.array(np.ones(n, np.uint8)))
+        elif f.name == "n_rx":
+            cols.append(pa.array(np.ones(n, np.uint16)))
+        else:
+            cols.append(pa.nulls(n, f.type))
+    return pa.Table.from_arrays(cols, schema=schema.POSITIONS)

@@ -1,0 +1,329 @@
+"""The tracker: one compiled pass over time-ordered fixes that segments tracks and derives
+the per-fix columns every detector uses.
+
+Segmentation follows the idea of GFW's gpsdio-segment: a fix joins the track it could
+physically have come from. Each MMSI keeps a *primary* and one *alternate* sub-track, so two
+transmitters sharing one MMSI (or a spoofed/glitched position) do not corrupt the primary
+track's speeds and baselines; a fix reachable from neither starts the alternate (a "jump").
+If the primary goes silent while the alternate keeps reporting, the alternate is promoted.
+
+Derived per fix (against the previous fix of the same sub-track): dt, haversine distance,
+implied speed, effective SOG/COG (reported, else derived from the positions -- some archives
+carry no SOG/COG), turn rate, heading-vs-COG divergence, and three time-constant EWMAs:
+fast SOG (minutes), cruising-speed baseline (tens of minutes, underway fixes only) and
+smoothed course. Time constants rather than sample counts keep them independent of the
+reporting rate (2 s underway ... 3 min at anchor).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numba as nb
+import numpy as np
+
+from seawarden.track.fixes import Fixes
+from seawarden.track.geo import KNOT_MS, angle_diff_deg, bearing_deg, haversine_m
+from seawarden.track.state import NO_TIME, SlotArrays, VesselTable
+
+# break codes (TrackChunk.brk)
+BRK_NONE = 0
+BRK_FIRST = 1  # first fix of the vessel
+BRK_GAP = 2  # time gap longer than segment_gap_s
+BRK_JUMP = 3  # unreachable from the primary at a plausible speed: starts the alternate
+BRK_ALTERNATE = 4  # reachable from the alternate sub-track only
+BRK_PROMOTED = 5  # alternate took over as primary (primary went silent)
+
+
+@dataclass(frozen=True)
+class TrackParams:
+    segment_gap_s: float = 3600.0
+    max_speed_kn: float = 50.0
+    noise_m: float = 250.0
+    promote_after_s: float = 1800.0
+    tau_fast_s: float = 300.0
+    tau_baseline_s: float = 2700.0
+    tau_course_s: float = 600.0
+    underway_kn: float = 3.0
+    derive_min_dt_s: float = 20.0
+    ring_size: int = 32
+
+    def vector(self) -> np.ndarray:
+        return np.array(
+            [self.segment_gap_s, self.max_speed_kn, self.noise_m, self.promote_after_s, self.tau_fast_s,
+             self.tau_baseline_s, self.tau_course_s, self.underway_kn, self.derive_min_dt_s]
+        )
+
+
+@dataclass
+class TrackChunk:
+    """A time-ordered slice of fixes with everything derived for it; the detectors' input."""
+
+    fixes: Fixes
+    slot: np.ndarray  # int32 vessel slot
+    sub: np.ndarray  # int8 0 primary / 1 alternate
+    seg: np.ndarray  # int32 segment number of the vessel
+    brk: np.ndarray  # int8 break code (BRK_*)
+    prev_ts: np.ndarray  # int64 ms of previous fix on the same sub-track (NO_TIME if none)
+    prev_lat: np.ndarray
+    prev_lon: np.ndarray
+    dt_s: np.ndarray
+    dist_m: np.ndarray
+    implied_kn: np.ndarray
+    sog: np.ndarray  # effective SOG (reported, else implied)
+    cog: np.ndarray  # effective COG (reported, else bearing from previous fix)
+    turn_deg_min: np.ndarray  # signed COG change rate
+    hdg_div: np.ndarray  # |heading - COG|, 0..180
+    sog_fast: np.ndarray
+    sog_base: np.ndarray  # cruising-speed baseline (NaN until underway)
+    course: np.ndarray  # smoothed course, degrees
+    # filled by the engine's spatial step
+    asset: np.ndarray | None = None  # int32 nearest asset within reach, -1 none
+    asset_dist_m: np.ndarray | None = None
+    km_point: np.ndarray | None = None
+    in_corridor: np.ndarray | None = None  # bool
+    in_anchorage: np.ndarray | None = None  # bool
+    profile: np.ndarray | None = None  # int16 per-area configuration profile
+
+    def __len__(self) -> int:
+        return len(self.fixes)
+
+
+_STATE_SPEC = {
+    "ts2": (np.int64, NO_TIME, (2,)),
+    "lat2": (np.float64, np.nan, (2,)),
+    "lon2": (np.float64, np.nan, (2,)),
+    "cog2": (np.float64, np.nan, (2,)),
+    "seg": (np.int32, -1, ()),
+    "fast": (np.float64, np.nan, ()),
+    "base": (np.float64, np.nan, ()),
+    "cx": (np.float64, 0.0, ()),
+    "cy": (np.float64, 0.0, ()),
+    "ew_ts": (np.int64, NO_TIME, ()),
+}
+
+
+@nb.njit(cache=True)
+def _alpha(dt: float, tau: float) -> float:
+    return 1.0 - math.exp(-dt / tau) if dt > 0 else 0.0
+
+
+@nb.njit(cache=True)
+def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon2, cog2, seg, fast, base, cx, cy, ew_ts,
+                  o_sub, o_seg, o_brk, o_pts, o_plat, o_plon, o_dt, o_dist, o_imp, o_sog, o_cog, o_turn, o_div,
+                  o_fast, o_base, o_course):
+    seg_gap, vmax, noise, promote, tau_f, tau_b, tau_c, underway, min_dt = p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
+    vmax_ms = vmax * KNOT_MS
+    for i in range(ts.shape[0]):
+        s = slot[i]
+        t = ts[i]
+        # reachability from each sub-track
+        best = -1
+        best_v = 1e300
+        fresh0 = False
+        for k in range(2):
+            if ts2[s, k] == NO_TIME:
+                continue
+            dt = (t - ts2[s, k]) / 1000.0
+            if dt > seg_gap:
+                continue
+            if k == 0:
+                fresh0 = True
+            d = haversine_m(lat2[s, k], lon2[s, k], lat[i], lon[i])
+            ok = d <= noise or (dt > 0 and (d - noise) / dt <= vmax_ms)
+            if ok:
+                v = d / dt if dt > 0 else 0.0
+                if v < best_v:
+                    best_v = v
+                    best = k
+        brk = BRK_NONE
+        if best == 0:
+            k = 0
+        elif best == 1:
+            k = 1
+            brk = BRK_ALTERNATE
+            if ts2[s, 0] == NO_TIME or (t - ts2[s, 0]) / 1000.0 > promote:
+                # primary silent: the alternate becomes the primary track
+                ts2[s, 0] = ts2[s, 1]
+                lat2[s, 0] = lat2[s, 1]
+                lon2[s, 0] = lon2[s, 1]
+                cog2[s, 0] = cog2[s, 1]
+                ts2[s, 1] = NO_TIME
+                k = 0
+                brk = BRK_PROMOTED
+        elif not fresh0:
+            k = 0
+            brk = BRK_FIRST if ts2[s, 0] == NO_TIME else BRK_GAP
+            ts2[s, 1] = NO_TIME
+        else:
+            k = 1
+            brk = BRK_JUMP
+        o_sub[i] = k
+        # derived columns against the previous fix of the chosen sub-track
+        has_prev = brk == BRK_NONE or brk == BRK_ALTERNATE or brk == BRK_PROMOTED
+        if brk == BRK_JUMP:
+            # evidence of the jump: measured from the primary's last fix
+            o_pts[i] = ts2[s, 0]
+            o_plat[i] = lat2[s, 0]
+            o_plon[i] = lon2[s, 0]
+        elif has_prev:
+            o_pts[i] = ts2[s, k]
+            o_plat[i] = lat2[s, k]
+            o_plon[i] = lon2[s, k]
+        else:
+            o_pts[i] = NO_TIME
+            o_plat[i] = np.nan
+            o_plon[i] = np.nan
+        if o_pts[i] != NO_TIME:
+            dt = (t - o_pts[i]) / 1000.0
+            d = haversine_m(o_plat[i], o_plon[i], lat[i], lon[i])
+            o_dt[i] = dt
+            o_dist[i] = d
+            o_imp[i] = d / dt / KNOT_MS if dt > 0 else np.nan
+        else:
+            dt = np.nan
+            o_dt[i] = np.nan
+            o_dist[i] = np.nan
+            o_imp[i] = np.nan
+        sg = sog_in[i]
+        if np.isnan(sg) and has_prev and dt >= min_dt:
+            sg = o_imp[i]
+        cg = cog_in[i]
+        if np.isnan(cg) and has_prev and o_dist[i] >= 10.0:
+            cg = bearing_deg(o_plat[i], o_plon[i], lat[i], lon[i])
+        o_sog[i] = sg
+        o_cog[i] = cg
+        pc = cog2[s, k]
+        if has_prev and not np.isnan(cg) and not np.isnan(pc) and dt > 0:
+            o_turn[i] = angle_diff_deg(pc, cg) / (dt / 60.0)
+        else:
+            o_turn[i] = np.nan
+        hd = heading[i]
+        o_div[i] = abs(angle_diff_deg(hd, cg)) if not (np.isnan(hd) or np.isnan(cg)) else np.nan
+        # segments and EWMAs (primary only)
+        if k == 0:
+            if brk != BRK_NONE:
+                seg[s] += 1
+                fast[s] = sg
+                base[s] = sg if sg >= underway else np.nan
+                if not np.isnan(cg):
+                    cx[s] = math.sin(math.radians(cg))
+                    cy[s] = math.cos(math.radians(cg))
+                else:
+                    cx[s] = 0.0
+                    cy[s] = 0.0
+            else:
+                edt = (t - ew_ts[s]) / 1000.0
+                if not np.isnan(sg):
+                    if np.isnan(fast[s]):
+                        fast[s] = sg
+                    else:
+                        fast[s] += _alpha(edt, tau_f) * (sg - fast[s])
+                    if sg >= underway:
+                        if np.isnan(base[s]):
+                            base[s] = sg
+                        else:
+                            base[s] += _alpha(edt, tau_b) * (sg - base[s])
+                if not np.isnan(cg):
+                    a = _alpha(edt, tau_c)
+                    cx[s] += a * (math.sin(math.radians(cg)) - cx[s])
+                    cy[s] += a * (math.cos(math.radians(cg)) - cy[s])
+            ew_ts[s] = t
+        o_seg[i] = seg[s]
+        o_brk[i] = brk
+        o_fast[i] = fast[s]
+        o_base[i] = base[s]
+        o_course[i] = (math.degrees(math.atan2(cx[s], cy[s])) + 360.0) % 360.0 if (cx[s] != 0.0 or cy[s] != 0.0) else np.nan
+        # remember this fix on its sub-track
+        ts2[s, k] = t
+        lat2[s, k] = lat[i]
+        lon2[s, k] = lon[i]
+        if not np.isnan(cg):
+            cog2[s, k] = cg
+
+
+@nb.njit(cache=True)
+def _ring_kernel(slot, sub, ts, lat, lon, sog, cog, rts, rlat, rlon, rsog, rcog, head):
+    K = rts.shape[1]
+    for i in range(ts.shape[0]):
+        if sub[i] != 0:
+            continue
+        s = slot[i]
+        h = head[s]
+        rts[s, h] = ts[i]
+        rlat[s, h] = lat[i]
+        rlon[s, h] = lon[i]
+        rsog[s, h] = sog[i]
+        rcog[s, h] = cog[i]
+        head[s] = (h + 1) % K
+
+
+class Tracker:
+    """Stateful tracker: `advance(fixes)` turns time-ordered fixes into a TrackChunk."""
+
+    def __init__(self, params: TrackParams | None = None) -> None:
+        self.params = params or TrackParams()
+        self._p = self.params.vector()
+        self.vessels = VesselTable()
+        self.state = SlotArrays(_STATE_SPEC)
+        K = self.params.ring_size
+        self.ring = SlotArrays({
+            "ts": (np.int64, NO_TIME, (K,)), "lat": (np.float64, np.nan, (K,)), "lon": (np.float64, np.nan, (K,)),
+            "sog": (np.float64, np.nan, (K,)), "cog": (np.float64, np.nan, (K,)), "head": (np.int64, 0, ()),
+        })
+
+    def advance(self, fixes: Fixes) -> TrackChunk:
+        n = len(fixes)
+        slot = self.vessels.slots(fixes.mmsi)
+        self.state.ensure(len(self.vessels))
+        self.ring.ensure(len(self.vessels))
+        st = self.state.arrays
+        out_i8 = [np.empty(n, np.int8) for _ in range(2)]
+        o_seg = np.empty(n, np.int32)
+        o_pts = np.empty(n, np.int64)
+        f = [np.empty(n) for _ in range(12)]
+        _track_kernel(slot, fixes.ts, fixes.lat, fixes.lon, fixes.sog, fixes.cog, fixes.heading, self._p,
+                      st["ts2"], st["lat2"], st["lon2"], st["cog2"], st["seg"], st["fast"], st["base"], st["cx"],
+                      st["cy"], st["ew_ts"], out_i8[0], o_seg, out_i8[1], o_pts, *f)
+        return TrackChunk(fixes, slot, out_i8[0], o_seg, out_i8[1], o_pts, *f)
+
+    def commit(self, chunk: TrackChunk) -> None:
+        """Push the chunk's primary fixes into the evidence rings (after detectors read them)."""
+        r = self.ring.arrays
+        _ring_kernel(chunk.slot, chunk.sub, chunk.fixes.ts, chunk.fixes.lat, chunk.fixes.lon, chunk.sog, chunk.cog,
+                     r["ts"], r["lat"], r["lon"], r["sog"], r["cog"], r["head"])
+
+    def evidence_points(self, chunk: TrackChunk | None, slot: int, upto: int, start_ms: int, end_ms: int,
+                        max_points: int = 32) -> list[list]:
+        """Primary-track points [iso_ts, lat, lon, sog, cog] of vessel `slot` within [start_ms, end_ms].
+
+        Read from the ring (fixes before this chunk) plus the chunk's rows before `upto`, i.e. what
+        the stream had delivered when the event was emitted -- the same however it was split.
+        """
+        r = self.ring.arrays
+        K = r["ts"].shape[1]
+        h = int(r["head"][slot])
+        rt = r["ts"][slot]
+        order = [(h + j) % K for j in range(K)]
+        pts = [(int(rt[j]), r["lat"][slot, j], r["lon"][slot, j], r["sog"][slot, j], r["cog"][slot, j])
+               for j in order if rt[j] != NO_TIME]
+        if chunk is not None and upto > 0:
+            rows = np.flatnonzero((chunk.slot[:upto] == slot) & (chunk.sub[:upto] == 0))
+            fx = chunk.fixes
+            pts += [(int(fx.ts[j]), fx.lat[j], fx.lon[j], chunk.sog[j], chunk.cog[j]) for j in rows[-K:]]
+        pts = [p for p in pts[-K:] if start_ms <= p[0] <= end_ms]
+        if len(pts) > max_points:
+            idx = np.linspace(0, len(pts) - 1, max_points).round().astype(int)
+            pts = [pts[j] for j in idx]
+        return [[_iso(t), _r(la, 6), _r(lo, 6), _r(sg, 2), _r(cg, 1)] for t, la, lo, sg, cg in pts]
+
+
+def _r(x: float, nd: int) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def _iso(ms: int) -> str:
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
