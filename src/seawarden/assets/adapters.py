@@ -85,20 +85,26 @@ def load_telegeography(folder: str | Path, bbox: tuple[float, float, float, floa
         details = {d["id"]: d for d in json.loads(details_path.read_text("utf-8"))}
     feats = read_features(geo)
     keep = _in_bbox([f.geometry for f in feats], bbox)
-    rows, problems = [], []
+    by_cable: dict[str, list] = defaultdict(list)  # v3 splits some cables into several features (feature_id id-0, id-1...)
+    problems: list[str] = []
     for f, k in zip(feats, keep):
         if not k:
             continue
-        cid = f.props.get("id") or f.props.get("slug")
-        d = details.get(cid, {})
         geom = _clean_or_fail(f.geometry, AssetKind.TELECOM_CABLE, f.where(geo), problems, skipped)
-        if geom is None:
-            continue
+        if geom is not None:
+            by_cable[str(f.props.get("id") or f.props.get("slug"))].append((f.props, geom))
+    rows = []
+    for cid, members in by_cable.items():
+        parts = [p for _, g in members for p in shapely.get_parts(g)]
+        geom = parts[0] if len(parts) == 1 else shapely.line_merge(shapely.multilinestrings(parts))
+        d = details.get(cid, {})
         owners = d.get("owners")
-        rows.append(dict(id=f"telegeography:{cid}", name=f.props.get("name") or d.get("name") or cid, kind=AssetKind.TELECOM_CABLE,
-                         operator=re.sub(r",\s+", ", ", owners) if owners else None, geometry=geom,
-                         attributes={k: d[k] for k in ("length", "rfs", "url", "cable_id") if d.get(k)}
-                         | {"landing_points": [lp["name"] for lp in d.get("landing_points", [])]} if d else {}))
+        attrs = {k: d[k] for k in ("length", "rfs", "url", "cable_id") if d.get(k)}
+        if d.get("landing_points"):
+            attrs["landing_points"] = [lp["name"] for lp in d["landing_points"]]
+        rows.append(dict(id=f"telegeography:{cid}", name=members[0][0].get("name") or d.get("name") or cid,
+                         kind=AssetKind.TELECOM_CABLE, operator=re.sub(r",\s+", ", ", owners) if owners else None,
+                         geometry=geom, attributes=attrs))
     _raise_problems(geo, problems)
     return _rows_to_table(rows, dataset_info("telegeography"))
 
