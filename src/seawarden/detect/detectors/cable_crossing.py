@@ -12,8 +12,13 @@ from typing import Any
 import numpy as np
 
 from seawarden.detect.base import ST_CLOSED, Detector, RawEvents, clamp_severity, crossed
+from seawarden.track.geo import haversine_m
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
+
+
+REPEAT_S = 60.0
+REPEAT_M = 50.0
 
 
 class CableCrossing(Detector):
@@ -22,13 +27,17 @@ class CableCrossing(Detector):
     VALUES = ("sog_kn", "cog_before_deg", "cog_after_deg", "cog_change_deg", "km_point", "angle_deg", "frac",
               "step_s", "in_corridor")
 
+    def __init__(self, config, engine) -> None:
+        super().__init__(config, engine)
+        self._last: dict[tuple[int, int], tuple[int, float, float]] = {}
+
     def process(self, chunk: TrackChunk) -> RawEvents:
         index = self.engine.spatial.index
         if index is None or not len(chunk):
             return RawEvents.empty(len(self.VALUES))
         max_gap = self.P[chunk.profile, 0]
         sel = np.flatnonzero((chunk.sub == 0) & (chunk.brk == BRK_NONE) & (chunk.prev_ts != NO_TIME)
-                             & (chunk.dt_s <= max_gap) & (chunk.dist_m > 0))
+                             & (chunk.dt_s > 0) & (chunk.dt_s <= max_gap) & (chunk.dist_m > 0))
         if not sel.size:
             return RawEvents.empty(len(self.VALUES))
         fx = chunk.fixes
@@ -61,7 +70,23 @@ class CableCrossing(Detector):
             np.asarray(r.angle_deg), frac, chunk.dt_s[rows], np.ones(m),
         ])
         order = np.lexsort((frac, rows))
-        return RawEvents(ei[order], ef[order], m)
+        ei, ef = ei[order], ef[order]
+        keep = self._not_repeated(ei, ef)
+        return RawEvents(ei[keep], ef[keep], int(keep.sum()))
+
+    def _not_repeated(self, ei: np.ndarray, ef: np.ndarray) -> np.ndarray:
+        """A track vertex lying on the cable yields a crossing at the end of one step and at the
+        start of the next: the same crossing, kept once (state carries across chunks)."""
+        keep = np.ones(len(ei), bool)
+        last = self._last
+        for k in range(len(ei)):
+            slot, asset, t = int(ei[k, 1]), int(ei[k, 6]), int(ei[k, 3])
+            prev = last.get((slot, asset))
+            if prev is not None and t - prev[0] <= REPEAT_S * 1000 and \
+                    haversine_m(prev[1], prev[2], ef[k, 0], ef[k, 1]) <= REPEAT_M:
+                keep[k] = False
+            last[(slot, asset)] = (t, float(ef[k, 0]), float(ef[k, 1]))
+        return keep
 
     def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
         ev = super().evidence(v, params, subtype)

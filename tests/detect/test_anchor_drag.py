@@ -1,0 +1,42 @@
+"""anchor_drag on a real Norwegian coastal track with the Eagle S slowdown injected."""
+
+from __future__ import annotations
+
+from seawarden.detect import DetectionEngine
+
+from .scenarios import asset_index, cable_across, slow_down, table, vessel
+
+SHIP = 257725000  # Kystverket sample: cruises ~12.3 kn on a steady course 05:00-09:00 UTC
+T0 = 1662008400000  # 2022-09-01 05:00 UTC
+ONSET = T0 + 90 * 60_000
+
+
+def _run(cols, index):
+    e = DetectionEngine(index=index, detectors=["anchor_drag", "cable_crossing"])
+    return e.process(table(cols)) + e.flush()
+
+
+def test_eagle_s_slowdown_in_corridor_is_detected(kyst):
+    real = vessel(kyst, SHIP, T0, T0 + 4 * 3600_000)
+    drag = slow_down(real, ONSET, ramp_s=35 * 60, factor=6.3 / 8.5)
+    idx = asset_index({"C1": cable_across(drag, ONSET + 60 * 60_000, half_len_m=5_000)}, corridor_m=40_000)
+    ev = [e for e in _run(drag, idx) if e.type == "anchor_drag"]
+    assert ev, "sustained 26 % slowdown in a corridor, course kept, must raise anchor_drag"
+    first = ev[0]
+    assert first.status == "open" and first.asset_id == "C1" and first.severity >= 4
+    assert first.evidence["sog_drop_kn"]["value"] >= first.evidence["sog_drop_kn"]["threshold"]
+    assert first.evidence["sog_ratio"]["value"] <= first.config["max_ratio"]
+    assert first.evidence["course_change_deg"]["value"] <= first.config["course_tolerance_deg"]
+    assert 11.0 < first.evidence["baseline_kn"]["value"] < 13.5  # the ship's own cruising speed
+    lead_min = (first.detected_at - ONSET) / 60_000
+    assert 10 < lead_min < 70
+    assert len(first.evidence["track"]) >= 5 and first.to_json()
+
+
+def test_untouched_cruise_and_drop_outside_corridor_raise_nothing(kyst):
+    real = vessel(kyst, SHIP, T0, T0 + 4 * 3600_000)
+    far = asset_index({"C1": cable_across(real, T0 + 60 * 60_000, half_len_m=3_000)}, corridor_m=500)
+    assert not [e for e in _run(real, far) if e.type == "anchor_drag"]
+    drag = slow_down(real, ONSET, ramp_s=35 * 60, factor=6.3 / 8.5)
+    # the only asset is crossed an hour before the slowdown: the drop happens outside any corridor
+    assert not [e for e in _run(drag, far) if e.type == "anchor_drag"]
