@@ -193,6 +193,23 @@ def _window(py: float, r: float, dlat: float, row_min: int, nrows: int) -> tuple
     return r0, r1, dlon
 
 
+@nb.njit(cache=True, inline="always")
+def _row_ranges(px: float, dlon: float, nc: int, base: int, cell_start) -> tuple[int, int, int, int]:
+    """Item ranges [a0, a1) and [b0, b1) of the cells of one row within dlon degrees of px.
+    Cells of a row are contiguous in the CSR arrays, so a row span is one slice (two if it wraps
+    around the antimeridian) instead of one lookup per cell."""
+    w = 360.0 / nc
+    if 2.0 * dlon + w >= 360.0:
+        return cell_start[base], cell_start[base + nc], 0, 0
+    c0 = int(math.floor((px + 180.0 - dlon) / w))
+    c1 = int(math.floor((px + 180.0 + dlon) / w))
+    if c0 < 0:
+        return cell_start[base + c0 + nc], cell_start[base + nc], cell_start[base], cell_start[base + min(c1, nc - 1) + 1]
+    if c1 >= nc:
+        return cell_start[base + c0], cell_start[base + nc], cell_start[base], cell_start[base + min(c1 - nc, nc - 1) + 1]
+    return cell_start[base + c0], cell_start[base + c1 + 1], 0, 0
+
+
 @nb.njit(cache=True)
 def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start, cell_items,
                    ax, ay, bx, by, out_seg, out_dist, out_t):
@@ -213,34 +230,30 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
             tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
             limit = radius * tol + 1.0
             for row in range(r0, r1 + 1):
-                nc = row_ncols[row]
-                w = 360.0 / nc
-                if 2.0 * dlon + w >= 360.0:
-                    c0 = 0
-                    c1 = nc - 1
-                else:
-                    c0 = int(math.floor((px + 180.0 - dlon) / w))
-                    c1 = int(math.floor((px + 180.0 + dlon) / w))
-                base = row_offset[row]
-                for c in range(c0, c1 + 1):
-                    k = base + c % nc
-                    for j in range(cell_start[k], cell_start[k + 1]):
-                        s = cell_items[j]
-                        dax = _wrap(ax[s] - px)
-                        dbx = dax + (bx[s] - ax[s])
-                        day = ay[s] - py
-                        dby = by[s] - py
-                        t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
-                        fx = (dax + t * (dbx - dax)) * kx0
-                        fy = (day + t * (dby - day)) * ky0
-                        d1 = math.hypot(fx, fy)
-                        if d1 > limit or d1 > best * tol + 1.0:
-                            continue
-                        d, t = _refined(px, py, dax, day, dbx, dby, t)
-                        if d < best:
-                            best = d
-                            bseg = s
-                            bt = t
+                a0, a1, b0, b1 = _row_ranges(px, dlon, row_ncols[row], row_offset[row], cell_start)
+                for jj in range((a1 - a0) + (b1 - b0)):
+                    j = a0 + jj if jj < a1 - a0 else b0 + jj - (a1 - a0)
+                    s = cell_items[j]
+                    dax = _wrap(ax[s] - px)
+                    dbx = dax + (bx[s] - ax[s])
+                    day = ay[s] - py
+                    dby = by[s] - py
+                    cut = min(limit, best * tol + 1.0)
+                    if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
+                        continue  # segment's latitude span is already too far
+                    if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut * tol) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut * tol):
+                        continue  # longitude span too far (tol: the scale varies across the span)
+                    t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
+                    fx = (dax + t * (dbx - dax)) * kx0
+                    fy = (day + t * (dby - day)) * ky0
+                    d1 = math.hypot(fx, fy)
+                    if d1 > limit or d1 > best * tol + 1.0:
+                        continue
+                    d, t = _refined(px, py, dax, day, dbx, dby, t)
+                    if d < best:
+                        best = d
+                        bseg = s
+                        bt = t
             if best > radius:
                 best = np.inf
                 bseg = -1
@@ -295,54 +308,45 @@ def crossings_kernel(lon0, lat0, lon1, lat1, spacing, reach, dlat, row_min, row_
             sy = y0 + f * dy
             r0, r1, dlon = _window(sy, search, dlat, row_min, nrows)
             for row in range(r0, r1 + 1):
-                nc = row_ncols[row]
-                w = 360.0 / nc
-                if 2.0 * dlon + w >= 360.0:
-                    c0 = 0
-                    c1 = nc - 1
-                else:
-                    c0 = int(math.floor((sx + 180.0 - dlon) / w))
-                    c1 = int(math.floor((sx + 180.0 + dlon) / w))
-                base = row_offset[row]
-                for c in range(c0, c1 + 1):
-                    k = base + c % nc
-                    for j in range(cell_start[k], cell_start[k + 1]):
-                        s = cell_items[j]
-                        if stamp[s] == i:
-                            continue
-                        stamp[s] = i
-                        qx = _wrap(ax[s] - x0) * kx
-                        qy = (ay[s] - y0) * ky
-                        ex = (bx[s] - ax[s]) * kx
-                        ey = (by[s] - ay[s]) * ky
-                        den = rx * ey - ry * ex
-                        if den == 0.0:
-                            continue  # parallel or collinear: running along is not crossing
-                        t = (qx * ey - qy * ex) / den
-                        u = (qx * ry - qy * rx) / den
-                        if t < 0.0 or t >= 1.0 or u < 0.0:
-                            continue
-                        if u > 1.0 or (u == 1.0 and not closed_end[s]):
-                            continue
-                        kx2, ky2 = _scales(y0 + t * dy)
-                        vx = dx * kx2
-                        vy = dy * ky2
-                        gx = (bx[s] - ax[s]) * kx2
-                        gy = (by[s] - ay[s]) * ky2
-                        cosang = abs(vx * gx + vy * gy) / (math.hypot(vx, vy) * math.hypot(gx, gy))
-                        if m == cap:
-                            cap *= 2
-                            o_pair = _grow(o_pair, cap)
-                            o_seg = _grow(o_seg, cap)
-                            o_t = _grow(o_t, cap)
-                            o_u = _grow(o_u, cap)
-                            o_ang = _grow(o_ang, cap)
-                        o_pair[m] = i
-                        o_seg[m] = s
-                        o_t[m] = t
-                        o_u[m] = u
-                        o_ang[m] = math.degrees(math.acos(min(1.0, cosang)))
-                        m += 1
+                a0, a1, b0, b1 = _row_ranges(sx, dlon, row_ncols[row], row_offset[row], cell_start)
+                for jj in range((a1 - a0) + (b1 - b0)):
+                    j = a0 + jj if jj < a1 - a0 else b0 + jj - (a1 - a0)
+                    s = cell_items[j]
+                    if stamp[s] == i:
+                        continue
+                    stamp[s] = i
+                    qx = _wrap(ax[s] - x0) * kx
+                    qy = (ay[s] - y0) * ky
+                    ex = (bx[s] - ax[s]) * kx
+                    ey = (by[s] - ay[s]) * ky
+                    den = rx * ey - ry * ex
+                    if den == 0.0:
+                        continue  # parallel or collinear: running along is not crossing
+                    t = (qx * ey - qy * ex) / den
+                    u = (qx * ry - qy * rx) / den
+                    if t < 0.0 or t >= 1.0 or u < 0.0:
+                        continue
+                    if u > 1.0 or (u == 1.0 and not closed_end[s]):
+                        continue
+                    kx2, ky2 = _scales(y0 + t * dy)
+                    vx = dx * kx2
+                    vy = dy * ky2
+                    gx = (bx[s] - ax[s]) * kx2
+                    gy = (by[s] - ay[s]) * ky2
+                    cosang = abs(vx * gx + vy * gy) / (math.hypot(vx, vy) * math.hypot(gx, gy))
+                    if m == cap:
+                        cap *= 2
+                        o_pair = _grow(o_pair, cap)
+                        o_seg = _grow(o_seg, cap)
+                        o_t = _grow(o_t, cap)
+                        o_u = _grow(o_u, cap)
+                        o_ang = _grow(o_ang, cap)
+                    o_pair[m] = i
+                    o_seg[m] = s
+                    o_t[m] = t
+                    o_u[m] = u
+                    o_ang[m] = math.degrees(math.acos(min(1.0, cosang)))
+                    m += 1
     return o_pair[:m], o_seg[:m], o_t[:m], o_u[:m], o_ang[:m]
 
 
