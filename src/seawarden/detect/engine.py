@@ -166,6 +166,8 @@ def positions_table(rows: dict[str, np.ndarray | list]) -> pa.Table:
                     arr = np.where(mask, 0, arr)
                 elif arr.dtype.kind == "f":
                     mask = np.isnan(arr)
+                if arr.dtype.kind == "f" and pa.types.is_integer(f.type):
+                    arr = np.round(arr)
                 cols.append(pa.array(arr, mask=mask).cast(f.type))
         elif f.name == "msg_type":
             cols.append(pa.array(np.ones(n, np.uint8)))

@@ -14,7 +14,6 @@ import numpy as np
 from seawarden.detect.base import Detector, RawEvents, clamp_severity
 from seawarden.detect.event import Event
 from seawarden.track.identity import IdentityRecord, StaticRows, mid_country
-from seawarden.track.state import NO_TIME
 
 SEVERITY = {"name_change": 2, "callsign_change": 2, "imo_change": 3, "flag_change": 3, "shared_imo": 4}
 
@@ -31,17 +30,11 @@ class IdentityChange(Detector):
     def process(self, chunk) -> RawEvents:
         return RawEvents.empty(0)
 
-    def _position(self, mmsi: int) -> tuple[float | None, float | None]:
-        tr = self.engine.tracker
-        slot = tr.vessels.slot_of.get(mmsi)
-        if slot is None or slot >= tr.state.capacity or tr.state["ts2"][slot, 0] == NO_TIME:
-            return None, None
-        return float(tr.state["lat2"][slot, 0]), float(tr.state["lon2"][slot, 0])
-
     def _event(self, subtype: str, mmsi: int, ts: int, evidence: dict[str, Any], related: int | None = None) -> Event:
-        lat, lon = self._position(mmsi)
+        # no position: static and position streams are reordered independently, so "the latest
+        # fix" at this moment would depend on batching; consumers join the track by mmsi + time
         evidence["track"] = []
-        return Event(type=self.name, subtype=subtype, mmsi=mmsi, start=ts, end=ts, lat=lat, lon=lon,
+        return Event(type=self.name, subtype=subtype, mmsi=mmsi, start=ts, end=ts, lat=None, lon=None,
                      severity=clamp_severity(SEVERITY[subtype]), status="closed", detected_at=ts, evidence=evidence,
                      config={"profile": "default", **self.profiles[0]}, related_mmsi=related)
 
