@@ -147,10 +147,10 @@ def read_asset_file(
             row_kind = row_kind or (AssetKind.AREA if geom.geom_type.endswith("Polygon") else None)
             if row_kind is None:
                 raise ValueError(f"kind unknown: give a 'kind' property or pass --kind ({', '.join(k.value for k in AssetKind)})")
-            crit = criticality if criticality is not None else _opt_number(f.props, "criticality", int)
+            crit = criticality if criticality is not None else _opt_number(f.props, ("criticality", "criticalit"), int)
             if crit is not None and not 1 <= crit <= 5:
                 raise ValueError(f"criticality {crit} outside 1..5")
-            corr = corridor_m if corridor_m is not None else _opt_number(f.props, "corridor_m", float)
+            corr = corridor_m if corridor_m is not None else _opt_number(f.props, ("corridor_m",), float)
             if corr is not None and not (np.isfinite(corr) and corr >= 0):
                 raise ValueError(f"corridor_m {corr} must be >= 0")
         except ValueError as exc:
@@ -184,10 +184,12 @@ def _kind_of(f: Feature) -> AssetKind | None:
         raise ValueError(f"unknown kind {value!r}; one of {', '.join(k.value for k in AssetKind)}") from None
 
 
-def _opt_number(props: dict[str, Any], key: str, cast: Callable[[Any], Any]) -> Any:
-    value = props.get(key)
-    if value in (None, ""):
+def _opt_number(props: dict[str, Any], keys: tuple[str, ...], cast: Callable[[Any], Any]) -> Any:
+    """A numeric property under any of its names (Shapefiles cut field names to 10 characters)."""
+    key = next((k for k in keys if props.get(k) not in (None, "")), None)
+    if key is None:
         return None
+    value = props[key]
     try:
         return cast(value)
     except (TypeError, ValueError):
