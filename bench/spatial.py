@@ -60,10 +60,9 @@ def main() -> None:
     ap.add_argument("--max-distance-m", type=float, default=20_000)
     args = ap.parse_args()
     rng = np.random.default_rng(42)
-    assets = AssetTable.concat([load_default_assets(SHARED),
-                                # all European telecom cables, not only the demo box
-                                (tg := load_telegeography(SHARED / "cables_telegeography", bbox=(-30, 34, 45, 72)))
-                                .take(~np.isin(tg.id, load_default_assets(SHARED).id))])
+    demo = load_default_assets(SHARED)
+    tg = load_telegeography(SHARED / "cables_telegeography", bbox=(-30, 34, 45, 72))  # all European telecom cables
+    assets = AssetTable.concat([demo, tg.take(~np.isin(tg.id, demo.id))])
     t0 = time.perf_counter()
     index = AssetIndex.build(assets)
     build_s = time.perf_counter() - t0
