@@ -80,23 +80,6 @@ def _refined(px: float, py: float, dax: float, day: float, dbx: float, dby: floa
     return math.hypot(fx * kx, fy * ky), t
 
 
-@nb.njit(cache=True)
-def point_segment_distance(px, py, ax, ay, bx, by):
-    """Vectorised metres from points to segments (same length arrays); for tests and small jobs."""
-    n = px.size
-    d = np.empty(n)
-    tt = np.empty(n)
-    for i in range(n):
-        dax = _wrap(ax[i] - px[i])
-        dbx = dax + (bx[i] - ax[i])
-        day = ay[i] - py[i]
-        dby = by[i] - py[i]
-        kx, ky = _scales(py[i])
-        t = _closest_t(dax * kx, day * ky, dbx * kx, dby * ky)
-        d[i], tt[i] = _refined(px[i], py[i], dax, day, dbx, dby, t)
-    return d, tt
-
-
 # -- grid construction ------------------------------------------------------------------------------
 
 
