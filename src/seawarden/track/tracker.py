@@ -10,8 +10,9 @@ If the primary goes silent while the alternate keeps reporting, the alternate is
 Derived per fix (against the previous fix of the same sub-track): dt, haversine distance,
 implied speed, effective SOG/COG (reported, else derived from the positions -- some archives
 carry no SOG/COG), turn rate, heading-vs-COG divergence, and three time-constant EWMAs:
-fast SOG (minutes), cruising-speed baseline (tens of minutes, underway fixes only) and
-smoothed course. Time constants rather than sample counts keep them independent of the
+fast SOG (minutes), cruising-speed baseline (tens of minutes, underway fixes only; speeds
+below `baseline_hold_ratio` x baseline pull it down `baseline_slow_factor` times slower, so a
+gradual 35-min slowdown does not teach the baseline it is normal) and smoothed course. Time constants rather than sample counts keep them independent of the
 reporting rate (2 s underway ... 3 min at anchor).
 """
 
@@ -47,12 +48,15 @@ class TrackParams:
     tau_course_s: float = 600.0
     underway_kn: float = 3.0
     derive_min_dt_s: float = 20.0
+    baseline_hold_ratio: float = 0.97
+    baseline_slow_factor: float = 4.0
     ring_size: int = 32
 
     def vector(self) -> np.ndarray:
         return np.array(
             [self.segment_gap_s, self.max_speed_kn, self.noise_m, self.promote_after_s, self.tau_fast_s,
-             self.tau_baseline_s, self.tau_course_s, self.underway_kn, self.derive_min_dt_s]
+             self.tau_baseline_s, self.tau_course_s, self.underway_kn, self.derive_min_dt_s,
+             self.baseline_hold_ratio, self.baseline_slow_factor]
         )
 
 
@@ -114,6 +118,7 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
                   o_sub, o_seg, o_brk, o_pts, o_plat, o_plon, o_dt, o_dist, o_imp, o_sog, o_cog, o_turn, o_div,
                   o_fast, o_base, o_course):
     seg_gap, vmax, noise, promote, tau_f, tau_b, tau_c, underway, min_dt = p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]
+    hold, slow = p[9], p[10]
     vmax_ms = vmax * KNOT_MS
     for i in range(ts.shape[0]):
         s = slot[i]
@@ -223,8 +228,10 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
                     if sg >= underway:
                         if np.isnan(base[s]):
                             base[s] = sg
-                        else:
+                        elif sg >= hold * base[s]:
                             base[s] += _alpha(edt, tau_b) * (sg - base[s])
+                        else:  # a marked slowdown only slowly becomes the new "cruising" speed
+                            base[s] += _alpha(edt, tau_b * slow) * (sg - base[s])
                 if not np.isnan(cg):
                     a = _alpha(edt, tau_c)
                     cx[s] += a * (math.sin(math.radians(cg)) - cx[s])
