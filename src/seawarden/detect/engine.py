@@ -41,7 +41,7 @@ class DetectionEngine:
         self.spatial = SpatialContext(self.config, index)
         window_ms = int(float(self.config.engine["reorder_window_s"]) * 1000)
         self.reorder = ReorderBuffer(window_ms)
-        self.static_reorder = ReorderBuffer(window_ms, StaticRows)
+        self.static_reorder = ReorderBuffer(int(float(self.config.engine["static_reorder_window_s"]) * 1000), StaticRows)
         names = list(detectors) if detectors is not None else self.config.enabled()
         unknown = [n for n in names if n not in DETECTORS]
         if unknown:

@@ -310,27 +310,35 @@ class Tracker:
         """
         r = self.ring.arrays
         K = r["ts"].shape[1]
-        h = int(r["head"][slot])
-        rt = r["ts"][slot]
-        order = [(h + j) % K for j in range(K)]
-        pts = [(int(rt[j]), r["lat"][slot, j], r["lon"][slot, j], r["sog"][slot, j], r["cog"][slot, j])
-               for j in order if rt[j] != NO_TIME]
+        order = (int(r["head"][slot]) + np.arange(K)) % K
+        cols = [r[k][slot, order] for k in ("ts", "lat", "lon", "sog", "cog")]
         if chunk is not None and upto > 0:
-            rows = np.flatnonzero((chunk.slot[:upto] == slot) & (chunk.sub[:upto] == 0))
+            rows = chunk_rows_of(chunk, slot, upto)[-K:]
             fx = chunk.fixes
-            pts += [(int(fx.ts[j]), fx.lat[j], fx.lon[j], chunk.sog[j], chunk.cog[j]) for j in rows[-K:]]
-        pts = [p for p in pts[-K:] if start_ms <= p[0] <= end_ms]
-        if len(pts) > max_points:
-            idx = np.linspace(0, len(pts) - 1, max_points).round().astype(int)
-            pts = [pts[j] for j in idx]
-        return [[_iso(t), _r(la, 6), _r(lo, 6), _r(sg, 2), _r(cg, 1)] for t, la, lo, sg, cg in pts]
+            extra = [fx.ts[rows], fx.lat[rows], fx.lon[rows], chunk.sog[rows], chunk.cog[rows]]
+            cols = [np.concatenate([a, b]) for a, b in zip(cols, extra)]
+        keep = np.flatnonzero(cols[0] != NO_TIME)[-K:]
+        ts = cols[0][keep]
+        keep = keep[(ts >= start_ms) & (ts <= end_ms)]
+        if keep.size > max_points:
+            keep = keep[np.linspace(0, keep.size - 1, max_points).round().astype(int)]
+        iso = np.char.add(np.datetime_as_string(cols[0][keep].astype("datetime64[ms]"), unit="ms"), "Z")
+        vals = np.column_stack([np.round(c[keep], nd) for c, nd in zip(cols[1:], (6, 6, 2, 1))]).astype(object)
+        vals[~np.isfinite(vals.astype(float))] = None
+        return np.column_stack([iso.astype(object), vals]).tolist()
 
 
-def _r(x: float, nd: int) -> float | None:
-    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+def chunk_rows_of(chunk: TrackChunk, slot: int, upto: int) -> np.ndarray:
+    """Primary-track rows of one vessel among the chunk's first `upto` rows (cached slot index)."""
+    idx = getattr(chunk, "_by_slot", None)
+    if idx is None:
+        order = np.argsort(chunk.slot, kind="stable")
+        idx = (order, chunk.slot[order])
+        chunk._by_slot = idx  # type: ignore[attr-defined]
+    order, sorted_slots = idx
+    lo, hi = np.searchsorted(sorted_slots, slot), np.searchsorted(sorted_slots, slot, side="right")
+    rows = order[lo:hi]
+    rows = rows[rows < upto]
+    return rows[chunk.sub[rows] == 0]
 
 
-def _iso(ms: int) -> str:
-    from datetime import datetime, timezone
-
-    return datetime.fromtimestamp(ms / 1000.0, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")

@@ -1,0 +1,144 @@
+"""End-to-end detection throughput: raw NMEA -> decode -> spatial -> all detectors.
+
+Input (generated here, from real data): DMA's raw NMEA sample (Danish waters / W. Baltic,
+2013-11-12, 5 min, $PGHP-timestamped) replicated back to back with every $PGHP time shifted by
+k x 5 min (checksums recomputed), so the vessels keep sailing their real tracks for hours;
+>= 2 M messages. Assets: the built-in North Sea/Baltic set from ../shared/data.
+
+Peer, same run, same tracks: MovingPandas' TrajectoryStopDetector (get_stop_points) on a
+subsample of the decoded positions, scaled to positions/s. Prints both rates and the ratio.
+
+    python bench/detect.py [--min-messages 2000000] [--peer-n 50000] [--chunk-mb 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from seawarden.assets.adapters import load_default_assets
+from seawarden.assets.spatial import AssetIndex
+from seawarden.detect import DetectionEngine
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.ingest.nmea.decoder import NmeaDecoder
+
+SHARED = Path(os.environ.get("SEAWARDEN_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+NMEA = SHARED / "ais_nmea_dma" / "aisabnormal_ais-sample_2013-11-12.txt.gz"
+PERIOD_S = 300  # the sample spans 5 minutes
+
+
+def _checksum(body: str) -> str:
+    c = 0
+    for ch in body:
+        c ^= ord(ch)
+    return f"{c:02X}"
+
+
+def replicated_nmea(min_messages: int) -> tuple[bytes, int]:
+    """The real sample repeated with shifted $PGHP times until >= min_messages sentences."""
+    lines = gzip.open(NMEA, "rt", encoding="ascii", errors="replace").read().splitlines()
+    n_msgs = sum(1 for ln in lines if ln.startswith("!"))
+    reps = -(-min_messages // n_msgs)
+    pghp = []
+    for i, ln in enumerate(lines):
+        if ln.startswith("$PGHP,1,"):
+            f = ln[1:ln.index("*")].split(",")
+            t = datetime(int(f[2]), int(f[3]), int(f[4]), int(f[5]), int(f[6]), int(f[7]), int(f[8]) * 1000,
+                         tzinfo=timezone.utc)
+            pghp.append((i, t, f))
+    out = []
+    for k in range(reps):
+        cur = list(lines)
+        for i, t, f in pghp:
+            u = t + timedelta(seconds=k * PERIOD_S)
+            g = f[:2] + [str(u.year), str(u.month), str(u.day), str(u.hour), str(u.minute), str(u.second),
+                         str(u.microsecond // 1000)] + f[9:]
+            body = ",".join(g)
+            cur[i] = f"${body}*{_checksum(body)}"
+        out.append("\n".join(cur))
+    return ("\n".join(out) + "\n").encode("ascii"), n_msgs * reps
+
+
+def run_chain(data: bytes, index: AssetIndex, chunk: int) -> tuple[float, dict[str, int], int, int]:
+    dec = NmeaDecoder(origin="bench")
+    eng = DetectionEngine(index=index)
+    n_events = 0
+    n_pos = n_all = 0
+    t0 = time.perf_counter()
+    for a in range(0, len(data), chunk):
+        b = dec.feed(data[a:a + chunk])
+        n_pos += b.positions.num_rows
+        n_all += b.n_rows
+        n_events += len(eng.process(b))
+    b = dec.flush()
+    n_pos += b.positions.num_rows
+    n_all += b.n_rows
+    n_events += len(eng.process(b)) + len(eng.flush())
+    return time.perf_counter() - t0, dict(eng.stats), n_pos, n_all, n_events
+
+
+def decode_only(data: bytes, chunk: int) -> tuple[float, DecodedBatch]:
+    dec = NmeaDecoder(origin="bench")
+    t0 = time.perf_counter()
+    parts = [dec.feed(data[a:a + chunk]) for a in range(0, len(data), chunk)] + [dec.flush()]
+    return time.perf_counter() - t0, DecodedBatch.concat(parts)
+
+
+def peer_movingpandas(pos: pa.Table, n: int) -> tuple[float, int, int]:
+    import geopandas as gpd
+    import movingpandas as mpd
+    import pandas as pd
+
+    df = pos.select(["mmsi", "ts", "lat", "lon"]).slice(0, n).to_pandas()
+    df = df.dropna()
+    df["ts"] = pd.to_datetime(df["ts"]).dt.tz_localize(None)
+    t0 = time.perf_counter()
+    gdf = gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(df.lon, df.lat), crs=4326)
+    tc = mpd.TrajectoryCollection(gdf, "mmsi", t="ts", min_length=0)
+    stops = mpd.TrajectoryStopDetector(tc).get_stop_points(min_duration=timedelta(minutes=2), max_diameter=100)
+    return time.perf_counter() - t0, len(df), len(stops)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--min-messages", type=int, default=2_000_000)
+    ap.add_argument("--peer-n", type=int, default=50_000)
+    ap.add_argument("--chunk-mb", type=float, default=8.0)
+    args = ap.parse_args()
+    chunk = int(args.chunk_mb * 1024 * 1024)
+
+    t = time.perf_counter()
+    data, n_sentences = replicated_nmea(args.min_messages)
+    print(f"input: {n_sentences:,} AIS sentences ({len(data) / 1e6:.0f} MB NMEA) from {NMEA.name}, "
+          f"prepared in {time.perf_counter() - t:.1f} s")
+    assets = load_default_assets(SHARED)
+    index = AssetIndex.build(assets)
+    print(f"assets: {len(assets)} (North Sea / Baltic built-in set)")
+
+    # warm up the JIT caches on a small slice (not timed)
+    run_chain(data[: 2_000_000], index, chunk)
+
+    t_dec, decoded = decode_only(data, chunk)
+    wall, stats, n_pos, n_all, n_events = run_chain(data, index, chunk)
+    print(f"decode only          : {n_all / t_dec:>12,.0f} msgs/s ({n_all:,} messages, {t_dec:.2f} s)")
+    print(f"decode+spatial+detect: {n_all / wall:>12,.0f} msgs/s ({n_all:,} messages, {n_pos:,} positions, "
+          f"{wall:.2f} s, {n_events:,} events)")
+    print(f"  detect share       : {n_pos / max(wall - t_dec, 1e-9):>12,.0f} positions/s through spatial+detectors")
+    print(f"  engine stats       : {stats}")
+
+    peer_s, peer_n, n_stops = peer_movingpandas(decoded.positions, args.peer_n)
+    peer_rate = peer_n / peer_s
+    print(f"peer MovingPandas TrajectoryStopDetector: {peer_rate:>12,.0f} positions/s "
+          f"({peer_n:,} positions of the same tracks, {peer_s:.2f} s, {n_stops} stops)")
+    print(f"ratio (seawarden full chain msgs/s / MovingPandas stop detector positions/s): {n_all / wall / peer_rate:,.1f}x")
+
+
+if __name__ == "__main__":
+    main()
