@@ -40,7 +40,6 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
                 if c_emit[s]:
                     ei, ef, n = emit(ei, ef, n, i + 1, s, 1, c_start[s], c_last[s], ts[i], c_asset[s], -1, c_prof[s], 0,
                                      c_elat[s], c_elon[s])
-                    q = P[c_prof[s]]
                     ef[n - 1, 2] = c_maxdrop[s]
                     ef[n - 1, 3] = (c_base[s] - c_maxdrop[s]) / c_base[s]
                     ef[n - 1, 4] = c_base[s]
