@@ -53,13 +53,7 @@ def test_nmea_file_chunked_equals_one_shot(shared_data: Path) -> None:
     assert len(seen) > 100 and seen[-1] == (size, size) and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-DECODER_STATE_BUG = (
-    "lead's nmea/decoder: kernel.scan_lines returns _pending_src/_frag_src as float64 (uint64 hash unified "
-    "with an int), so the station id is garbled across feed() calls and can overflow on the next call"
-)
 
-
-@pytest.mark.xfail(strict=True, reason=DECODER_STATE_BUG)
 def test_nmea_file_chunked_keeps_station_sources(shared_data: Path) -> None:
     path = shared_data / AISLIB
     dec = NmeaDecoder(origin=str(path))
@@ -68,7 +62,6 @@ def test_nmea_file_chunked_keeps_station_sources(shared_data: Path) -> None:
     assert chunked.positions["source"].equals(whole.positions["source"])
 
 
-@pytest.mark.xfail(raises=OverflowError, strict=False, reason=DECODER_STATE_BUG)
 def test_nmea_gz_file_streams(shared_data: Path) -> None:
     path = shared_data / ABNORMAL
     raw = gzip.decompress(path.read_bytes())

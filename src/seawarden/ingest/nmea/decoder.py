@@ -20,7 +20,7 @@ from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.nmea import kernel
 from seawarden.ingest.nmea.columns import eta_ms, lat_lon, masked, text_column
-from seawarden.ingest.nmea.layouts import FIELD_OFFSETS, FIELD_ROWS, KEY_24B, REQUIRED_BITS, Col, Text
+from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, Col, Text
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
 Clock = Literal["receive"] | datetime | None
@@ -90,6 +90,22 @@ class _Messages:
     line_index: np.ndarray  # line of this chunk that carries the message's outcome
 
 
+@dataclass
+class _Parts:
+    """Where each message's payload lies, before decoding (single sentences, then joined parts)."""
+
+    pstart: np.ndarray
+    pend: np.ndarray
+    fill: np.ndarray
+    ts: np.ndarray
+    src: np.ndarray
+    own: np.ndarray
+    line_index: np.ndarray
+
+    def extend(self, other: "_Parts") -> "_Parts":
+        return _Parts(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__))
+
+
 class NmeaDecoder:
     """Decode a stream of NMEA bytes, fed in chunks of any size."""
 
@@ -100,7 +116,7 @@ class NmeaDecoder:
         quarantine: Quarantine | None = None,
         *,
         talkers: tuple[str, ...] | list[str] = DEFAULT_TALKERS,
-        dedup_window_s: float = 10.0,
+        dedup_window_s: float | None = 10.0,
         fragment_timeout_s: float = 30.0,
         max_line: int = 4096,
     ) -> None:
@@ -108,7 +124,7 @@ class NmeaDecoder:
         self.origin = origin
         self.clock = clock
         self.quarantine = quarantine
-        self.dedup_window_ms = int(dedup_window_s * 1000)
+        self.dedup_window_ms = None if dedup_window_s is None else int(dedup_window_s * 1000)
         self.fragment_timeout_ms = int(fragment_timeout_s * 1000)
         self.max_line = max_line
         self._talkers = talker_table(talkers)
@@ -134,6 +150,13 @@ class NmeaDecoder:
                 return DecodedBatch(stats=stats)
             data = data[nl + 1 :]
             self._discarding = False
+        if b"\n" not in data:  # no line completed: just carry (byte-at-a-time feeds stay cheap)
+            self._carry += data
+            if len(self._carry) > self.max_line:
+                self._reject_raw(stats, Reason.LINE_TOO_LONG, self._carry[: self.max_line])
+                self._carry = b""
+                self._discarding = True
+            return DecodedBatch(stats=stats)
         buf = self._carry + data if self._carry else data
         cut = buf.rfind(b"\n") + 1
         self._carry = buf[cut:]
@@ -170,9 +193,9 @@ class NmeaDecoder:
         (status, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts, src,
          src_def, src_def_start, src_def_end, self._pending_ts, self._pending_src, self._frag_ts,
          self._frag_src) = kernel.scan_lines(
-            arr, self._talkers, clock_ms(self.clock, received_at), self._pending_ts, self._pending_src,
-            self._frag_ts, self._frag_src, self.max_line,
-        )
+            arr, self._talkers, np.int64(clock_ms(self.clock, received_at)), np.int64(self._pending_ts),
+            np.uint64(self._pending_src), np.int64(self._frag_ts), np.uint64(self._frag_src), self.max_line,
+        )  # scalars pinned to one numba signature: a Python int would type as int64 or uint64 by size
         outcome = status.astype(np.int16)
         stats.lines += len(status)
         self._learn_sources(chunk, src_def, src_def_start, src_def_end)
@@ -182,15 +205,18 @@ class NmeaDecoder:
         self.timestamped_sentences += int(np.count_nonzero(accepted & (ts != fallback))) if fallback != kernel.NO_TS else int(np.count_nonzero(accepted))
 
         single = np.flatnonzero(accepted & (frag_cnt == 1))
-        msgs = self._decode_single(arr, single, pay_start, pay_end, fill, ts, src, own)
         multi = np.flatnonzero(accepted & (frag_cnt > 1))
+        msgs = _Parts(pay_start[single], pay_end[single], fill[single], ts[single], src[single], own[single], single)
         if len(multi):
             outcome[multi] = Reason.FRAGMENT
-            assembled = self._reassemble(chunk, multi, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
-                                         frag_num, seq, chan, own, ts, src, stats)
-            if assembled is not None:
-                msgs = _concat_messages(msgs, assembled)
-        batch = self._tables(msgs, outcome, stats)
+            joined, assembled = self._reassemble(chunk, multi, line_start, line_end, pay_start, pay_end, fill,
+                                                 frag_cnt, frag_num, seq, chan, own, ts, src, stats)
+            if len(assembled.line_index):
+                assembled.pstart += len(arr)
+                assembled.pend += len(arr)
+                arr = np.concatenate([arr, joined])
+                msgs = msgs.extend(assembled)
+        batch = self._tables(self._decode_parts(arr, msgs), outcome, stats)
 
         codes, counts = np.unique(outcome, return_counts=True)
         stats.add_outcomes(dict(zip(codes.tolist(), counts.tolist())))
@@ -210,24 +236,24 @@ class NmeaDecoder:
             if h not in self._sources:
                 self._sources[h] = chunk[a[i] : b[i]].decode("ascii", "replace")
 
-    def _decode_single(self, arr, idx, pay_start, pay_end, fill, ts, src, own) -> _Messages:
-        ps, pe, fl = pay_start[idx], pay_end[idx], fill[idx]
-        mtype, st, ints, texts, hashes = kernel.decode_payloads(arr, ps, pe, fl, FIELD_ROWS, FIELD_OFFSETS, REQUIRED_BITS)
-        return _Messages(mtype, st, ints, texts, hashes, ts[idx], src[idx], own[idx], fl, arr, ps, pe, idx.astype(np.int64))
+    @staticmethod
+    def _decode_parts(arr: np.ndarray, p: "_Parts") -> _Messages:
+        mtype, st, ints, texts, hashes = kernel.decode_payloads(arr, p.pstart, p.pend, p.fill, *LAYOUT_ARRAYS)
+        return _Messages(mtype, st, ints, texts, hashes, p.ts, p.src, p.own, p.fill, arr, p.pstart, p.pend, p.line_index)
 
     def _reassemble(self, chunk, multi, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq,
-                    chan, own, ts, src, stats) -> _Messages | None:
+                    chan, own, ts, src, stats) -> tuple[np.ndarray, "_Parts"]:
         """Join multi-part messages keyed by (source, sequence id, channel, part count), with a timeout.
 
         Fragments are rare (a few per cent of traffic), so this loop is plain Python; the
         joined payloads are decoded by the same kernel as single-sentence messages.
         """
-        done_payloads: list[bytes] = []
-        done_fill: list[int] = []
-        done_ts: list[int] = []
-        done_src: list[int] = []
-        done_own: list[bool] = []
-        done_line_index: list[int] = []
+        payloads: list[bytes] = []
+        fills: list[int] = []
+        times: list[int] = []
+        sources: list[int] = []
+        owns: list[bool] = []
+        lines: list[int] = []
         for li in multi.tolist():
             cnt, num = int(frag_cnt[li]), int(frag_num[li])
             key = (int(src[li]), int(seq[li]), int(chan[li]), cnt)
@@ -246,25 +272,18 @@ class NmeaDecoder:
             if len(pending.parts) == cnt:
                 del self._fragments[key]
                 parts = [pending.parts[k] for k in sorted(pending.parts)]
-                done_payloads.append(b"".join(p.payload for p in parts))
-                done_fill.append(parts[-1].fill)
-                done_ts.append(parts[0].ts)
-                done_src.append(parts[0].src)
-                done_own.append(parts[0].own)
-                done_line_index.append(li)
-        if not done_payloads:
-            return None
-        joined = np.frombuffer(b"".join(done_payloads), np.uint8)
-        lengths = np.array([len(p) for p in done_payloads], dtype=np.int64)
+                payloads.append(b"".join(p.payload for p in parts))
+                fills.append(parts[-1].fill)
+                times.append(parts[0].ts)
+                sources.append(parts[0].src)
+                owns.append(parts[0].own)
+                lines.append(li)
+        lengths = np.array([len(p) for p in payloads], dtype=np.int64)
         ends = np.cumsum(lengths)
-        starts = ends - lengths
-        fills = np.array(done_fill, np.int8)
-        mtype, st, ints, texts, hashes = kernel.decode_payloads(
-            joined, starts, ends, fills, FIELD_ROWS, FIELD_OFFSETS, REQUIRED_BITS
+        return np.frombuffer(b"".join(payloads), np.uint8), _Parts(
+            ends - lengths, ends, np.array(fills, np.int8), np.array(times, np.int64),
+            np.array(sources, np.uint64), np.array(owns, np.bool_), np.array(lines, np.int64),
         )
-        return _Messages(mtype, st, ints, texts, hashes, np.array(done_ts, np.int64), np.array(done_src, np.uint64),
-                         np.array(done_own, np.bool_), fills, joined, starts, ends,
-                         np.array(done_line_index, np.int64))
 
     def _tables(self, m: _Messages, outcome: np.ndarray, stats: IngestStats) -> DecodedBatch:
         ok = m.status == 0
@@ -282,7 +301,7 @@ class NmeaDecoder:
         types, counts = np.unique(mt[keep], return_counts=True)
         stats.messages_by_type.update(dict(zip(types.tolist(), counts.tolist())))
 
-        src_names = np.array([self._sources.get(h, self.origin) for h in m.src.tolist()], dtype=object) if len(m.src) else np.empty(0, object)
+        src_names = self._source_names(m.src)
         pos = keep & np.isin(mt, _POSITION_TYPES)
         sta = keep & np.isin(mt, _STATIC_TYPES)
         oth = keep & ~np.isin(mt, _POSITION_TYPES) & ~np.isin(mt, _STATIC_TYPES)
@@ -292,6 +311,11 @@ class NmeaDecoder:
             other=self._other(m, oth, lat, lon, pos_na, n_rx, src_names),
             stats=stats,
         )
+
+    def _source_names(self, src: np.ndarray) -> "_SourceColumn":
+        uniq, inverse = np.unique(src, return_inverse=True)
+        names = pa.array([self._sources.get(h, self.origin) for h in uniq.tolist()], pa.string())
+        return _SourceColumn(inverse.astype(np.int32), names)
 
     @staticmethod
     def _set_outcomes(m: _Messages, status: np.ndarray, outcome: np.ndarray) -> None:
@@ -309,6 +333,9 @@ class NmeaDecoder:
         n_rx = np.ones(n, np.uint16)
         dup = np.zeros(n, np.bool_)
         cand = np.flatnonzero(ok)
+        if self.dedup_window_ms is None:  # de-duplication switched off: every reception is a row
+            keep[cand] = True
+            return keep, n_rx, dup
         if not len(cand):
             return keep, n_rx, dup
         order = cand[np.lexsort((ts[cand], hashes[cand]))]
@@ -364,7 +391,7 @@ class NmeaDecoder:
             "accuracy": pa.array(ints[:, Col.ACCURACY].astype(bool)),
             "second": masked(sec, coarse | (sec >= 60), pa.uint8()),
             "own_ship": pa.array(m.own[i]),
-            "source": pa.array(src_names[i], pa.string()),
+            "source": src_names.take(i),
             "n_rx": pa.array(n_rx[i], pa.uint16()),
         }
         return pa.table(cols, schema=schema.POSITIONS)
@@ -375,7 +402,9 @@ class NmeaDecoder:
         part = ints[:, Col.PART_NO]
         t5, t19, t24 = mt == 5, mt == 19, mt == 24
         part_a, part_b = t24 & (part == 0), t24 & (part == 1)
-        dims = t5 | t19 | part_b
+        # 24B of an auxiliary craft (MMSI 98xxxxxxx) carries the mother ship's MMSI in the dimension bits
+        auxiliary = (ints[:, Col.MMSI] // 10_000_000) == 98
+        dims = t5 | t19 | (part_b & ~auxiliary)
         eta, eta_null = eta_ms(ints, m.ts[i], t5)
 
         def dim(col: Col, t: pa.DataType) -> pa.Array:
@@ -387,7 +416,7 @@ class NmeaDecoder:
             "imo": masked(ints[:, Col.IMO], ~t5 | (ints[:, Col.IMO] == 0), pa.uint32()),
             "callsign": text_column(texts, Text.CALLSIGN, t5 | part_b),
             "name": text_column(texts, Text.NAME, t5 | t19 | part_a),
-            "ship_type": masked(ints[:, Col.SHIP_TYPE], ~dims | (ints[:, Col.SHIP_TYPE] == 0), pa.uint8()),
+            "ship_type": masked(ints[:, Col.SHIP_TYPE], ~(t5 | t19 | part_b) | (ints[:, Col.SHIP_TYPE] == 0), pa.uint8()),
             "to_bow": dim(Col.TO_BOW, pa.uint16()),
             "to_stern": dim(Col.TO_STERN, pa.uint16()),
             "to_port": dim(Col.TO_PORT, pa.uint8()),
@@ -397,7 +426,7 @@ class NmeaDecoder:
             "eta": masked(eta, eta_null, pa.int64()).cast(schema.TS),
             "msg_type": pa.array(mt, pa.uint8()),
             "part": masked(part, ~t24, pa.uint8()),
-            "source": pa.array(src_names[i], pa.string()),
+            "source": src_names.take(i),
             "n_rx": pa.array(n_rx[i], pa.uint16()),
         }
         return pa.table(cols, schema=schema.STATIC)
@@ -412,12 +441,23 @@ class NmeaDecoder:
             "msg_type": pa.array(mt, pa.uint8()),
             "lat": masked(lat[i], ~has_pos | pos_na[i], pa.float64()),
             "lon": masked(lon[i], ~has_pos | pos_na[i], pa.float64()),
-            "source": pa.array(src_names[i], pa.string()),
+            "source": src_names.take(i),
             "payload": ragged_strings(m.pay_buf, m.pstart[i], m.pend[i]),
             "fill": pa.array(m.fill[i], pa.uint8()),
             "n_rx": pa.array(n_rx[i], pa.uint16()),
         }
         return pa.table(cols, schema=schema.OTHER)
+
+
+@dataclass
+class _SourceColumn:
+    """Station names as dictionary codes, so a batch resolves each distinct station once."""
+
+    codes: np.ndarray
+    names: pa.Array
+
+    def take(self, rows: np.ndarray) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(self.codes[rows], self.names).cast(pa.string())
 
 
 def ragged_strings(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
@@ -428,23 +468,3 @@ def ragged_strings(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.
     gather = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
     data = buf[gather]
     return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
-
-
-def _concat_messages(a: _Messages, b: _Messages) -> _Messages:
-    """Single-part then reassembled messages, in one set of arrays over one payload buffer."""
-    shift = len(a.pay_buf)
-    return _Messages(
-        mtype=np.concatenate([a.mtype, b.mtype]),
-        status=np.concatenate([a.status, b.status]),
-        ints=np.concatenate([a.ints, b.ints]),
-        texts=np.concatenate([a.texts, b.texts]),
-        hashes=np.concatenate([a.hashes, b.hashes]),
-        ts=np.concatenate([a.ts, b.ts]),
-        src=np.concatenate([a.src, b.src]),
-        own=np.concatenate([a.own, b.own]),
-        fill=np.concatenate([a.fill, b.fill]),
-        pay_buf=np.concatenate([a.pay_buf, b.pay_buf]),
-        pstart=np.concatenate([a.pstart, b.pstart + shift]),
-        pend=np.concatenate([a.pend, b.pend + shift]),
-        line_index=np.concatenate([a.line_index, b.line_index]),
-    )

@@ -223,33 +223,41 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             star = s + 1
             while star < e and buf[star] != 42:
                 star += 1
-            if star >= e:
-                status[li] = TRUNCATED
-                li += 1
-                continue
             ok = _checksum_ok(buf, s + 1, star, e)
             if ok != 1:
                 status[li] = BAD_CHECKSUM if ok == 0 else TRUNCATED
                 li += 1
                 continue
-            vals = np.full(12, -1, np.int64)
+            yy = mo = dd = hh = mi = ss = ms = -1
+            sstart = send = 0
             fld = 0
             f = s
-            sstart = 0
-            send = 0
             while f < star and fld < 12:
                 g = f
                 while g < star and buf[g] != 44:
                     g += 1
-                if fld >= 1:
-                    vals[fld] = _uint(buf, f, g)
-                if fld == 11:
+                if 2 <= fld <= 8:
+                    v = _uint(buf, f, g)
+                    if fld == 2:
+                        yy = v
+                    elif fld == 3:
+                        mo = v
+                    elif fld == 4:
+                        dd = v
+                    elif fld == 5:
+                        hh = v
+                    elif fld == 6:
+                        mi = v
+                    elif fld == 7:
+                        ss = v
+                    else:
+                        ms = v
+                elif fld == 11:
                     sstart = f
                     send = g
                 fld += 1
                 f = g + 1
-            yy, mo, dd, hh, mi, ss, ms = vals[2], vals[3], vals[4], vals[5], vals[6], vals[7], vals[8]
-            if fld < 9 or yy < 1970 or yy > 2200 or mo < 1 or mo > 12 or dd < 1 or dd > 31 or hh < 0 or hh > 23 or mi < 0 or mi > 59 or ss < 0 or ss > 60 or ms < 0 or ms > 999:
+            if yy < 1970 or yy > 2200 or mo < 1 or mo > 12 or dd < 1 or dd > 31 or hh < 0 or hh > 23 or mi < 0 or mi > 59 or ss < 0 or ss > 60 or ms < 0 or ms > 999:
                 status[li] = MALFORMED
                 li += 1
                 continue
@@ -284,46 +292,59 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             status[li] = UNKNOWN_TALKER
             li += 1
             continue
-        star = s + 1
-        while star < e and buf[star] != 42:
-            star += 1
+        # one pass to '*': checksum, the six commas, payload characters
+        x = 0
+        nf = 0
+        c1 = c2 = c3 = c4 = c5 = c6 = -1
+        badc = False
+        k = s + 1
+        while k < e:
+            c = buf[k]
+            if c == 42:
+                break
+            x ^= c
+            if c == 44:
+                nf += 1
+                if nf == 1:
+                    c1 = k
+                elif nf == 2:
+                    c2 = k
+                elif nf == 3:
+                    c3 = k
+                elif nf == 4:
+                    c4 = k
+                elif nf == 5:
+                    c5 = k
+                elif nf == 6:
+                    c6 = k
+            elif nf == 5 and (c < 48 or c > 119 or (87 < c < 96)):
+                badc = True
+            k += 1
+        star = k
         if star + 2 >= e:
             status[li] = TRUNCATED
             li += 1
             continue
-        ok = _checksum_ok(buf, s + 1, star, e)
-        if ok != 1:
-            status[li] = BAD_CHECKSUM if ok == 0 else MALFORMED
-            li += 1
-            continue
-        if e - s < 7 or buf[s + 6] != 44:
+        h1 = _hex(buf[star + 1])
+        h2 = _hex(buf[star + 2])
+        if h1 < 0 or h2 < 0:
             status[li] = MALFORMED
             li += 1
             continue
-        # split the six fields between the address and '*'
-        bounds = np.empty(7, np.int64)
-        nf = 0
-        f = s + 7
-        bounds[0] = f
-        bad = False
-        for k in range(s + 7, star):
-            if buf[k] == 44:
-                nf += 1
-                if nf > 5:
-                    bad = True
-                    break
-                bounds[nf] = k + 1
-        if bad:
+        if x != h1 * 16 + h2:
+            status[li] = BAD_CHECKSUM
+            li += 1
+            continue
+        if c1 != s + 6 or nf > 6:
             status[li] = MALFORMED
             li += 1
             continue
-        if nf < 5:
+        if nf < 6:
             status[li] = TRUNCATED
             li += 1
             continue
-        bounds[6] = star + 1
-        cnt = _uint(buf, bounds[0], bounds[1] - 1)
-        num = _uint(buf, bounds[1], bounds[2] - 1)
+        cnt = _uint(buf, c1 + 1, c2)
+        num = _uint(buf, c2 + 1, c3)
         if cnt < 0 or num < 0:
             status[li] = MALFORMED
             li += 1
@@ -333,36 +354,30 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             li += 1
             continue
         sq = -1
-        if bounds[3] - 1 > bounds[2]:
-            sq = _uint(buf, bounds[2], bounds[3] - 1)
+        if c4 > c3 + 1:
+            sq = _uint(buf, c3 + 1, c4)
             if sq < 0 or sq > 99:
                 status[li] = MALFORMED
                 li += 1
                 continue
         ch = 0
-        if bounds[4] - 1 == bounds[3] + 1:
-            ch = buf[bounds[3]]
-        elif bounds[4] - 1 > bounds[3] + 1:
+        if c5 == c4 + 2:
+            ch = buf[c4 + 1]
+        elif c5 > c4 + 2:
             status[li] = MALFORMED
             li += 1
             continue
-        pa = bounds[4]
-        pb = bounds[5] - 1
+        pa = c5 + 1
+        pb = c6
         if pb <= pa:
             status[li] = EMPTY_PAYLOAD
             li += 1
             continue
-        badc = False
-        for k in range(pa, pb):
-            c = buf[k]
-            if c < 48 or c > 119 or (87 < c < 96):
-                badc = True
-                break
         if badc:
             status[li] = BAD_PAYLOAD_CHAR
             li += 1
             continue
-        fl = _uint(buf, bounds[5], star)
+        fl = _uint(buf, c6 + 1, star)
         if fl < 0 or fl > 5:
             status[li] = BAD_FILL_BITS
             li += 1
@@ -443,7 +458,7 @@ def _bits(buf, a: int, start: int, width: int) -> int:
 
 
 @nb.njit(cache=True, nogil=True)
-def decode_payloads(buf, pstart, pend, fill, rows, offsets, required):
+def decode_payloads(buf, pstart, pend, fill, f_col, f_start, f_width, f_kind, offsets, required):
     """Decode armoured payloads buf[pstart:pend] into raw integer and 6-bit text columns.
 
     Returns (msg_type, layout status, ints [n, N_INT_COLS], texts [n, TEXT_TOTAL] ASCII,
@@ -453,7 +468,7 @@ def decode_payloads(buf, pstart, pend, fill, rows, offsets, required):
     n = pstart.shape[0]
     mtype = np.zeros(n, np.uint8)
     status = np.zeros(n, np.int8)
-    ints = np.zeros((n, N_INT_COLS), np.int64)
+    ints = np.zeros((n, N_INT_COLS), np.int32)
     texts = np.zeros((n, TEXT_TOTAL), np.uint8)
     hashes = np.empty(n, np.uint64)
     for m in range(n):
@@ -476,10 +491,10 @@ def decode_payloads(buf, pstart, pend, fill, rows, offsets, required):
             status[m] = BAD_PAYLOAD_LENGTH
             continue
         for r in range(offsets[key], offsets[key + 1]):
-            col = rows[r, 0]
-            st = rows[r, 1]
-            w = rows[r, 2]
-            kind = rows[r, 3]
+            col = f_col[r]
+            st = f_start[r]
+            w = f_width[r]
+            kind = f_kind[r]
             if kind == 2:
                 for q in range(w // 6):
                     v = _bits(buf, a, st + 6 * q, 6)

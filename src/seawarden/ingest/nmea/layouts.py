@@ -218,3 +218,12 @@ def compile_layouts() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 FIELD_ROWS, FIELD_OFFSETS, REQUIRED_BITS = compile_layouts()
+#: the layout columns as separate contiguous arrays, the form the kernel reads fastest
+LAYOUT_ARRAYS = (
+    np.ascontiguousarray(FIELD_ROWS[:, 0]),
+    np.ascontiguousarray(FIELD_ROWS[:, 1]),
+    np.ascontiguousarray(FIELD_ROWS[:, 2]),
+    np.ascontiguousarray(FIELD_ROWS[:, 3]),
+    FIELD_OFFSETS,
+    REQUIRED_BITS,
+)
