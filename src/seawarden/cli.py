@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Optional
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.table import Table
+
+from seawarden.assets import cli as assets_cli
 
 app = typer.Typer(
     name="seawarden",
@@ -10,6 +23,77 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(assets_cli.app, name="assets", help="The seabed: cables, pipelines and areas we protect.")
+console = Console(stderr=True, highlight=False)
+
+ClockOption = typer.Option(
+    None, "--clock",
+    help="time for sentences that carry none: 'receive' (time of reading) or an ISO 8601 UTC time; "
+         "by default a file without timestamps is an error",
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    console.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+def _clock(value: str | None):
+    if value is None or value == "receive":
+        return value
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise _fail(f"--clock must be 'receive' or an ISO 8601 time, got {value!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+        TimeRemainingColumn(), console=console, transient=False, disable=not console.is_terminal,
+    )
+
+
+def _batches(inputs: list[str], clock, quarantine, progress: Progress | None) -> Iterator:
+    """Decoded batches of every input in turn, with a progress bar per input."""
+    from seawarden.ingest.sources import open_source
+
+    for spec in inputs:
+        task = progress.add_task(Path(spec).name, total=None) if progress else None
+
+        def advance(done: int, total: int, task=task) -> None:
+            if progress is not None and task is not None:
+                progress.update(task, completed=done, total=total)
+
+        try:
+            source = open_source(spec, clock=clock, quarantine=quarantine, progress=advance)
+            yield from source.batches()
+        except (FileNotFoundError, IsADirectoryError, ValueError) as exc:
+            raise _fail(str(exc)) from None
+
+
+def _print_stats(stats, title: str) -> None:
+    d = stats.as_dict()
+    table = Table(title=title, show_header=True)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    table.add_row("lines read", f"{d['lines']:,}")
+    table.add_row("AIS sentences", f"{d['sentences']:,}")
+    for mtype, n in d["messages_by_type"].items():
+        table.add_row(f"  messages of type {mtype}", f"{n:,}")
+    table.add_row("receptions collapsed (same report, several stations)", f"{d['receptions_collapsed']:,}")
+    for reason, n in d["rejected"].items():
+        table.add_row(f"[red]rejected: {reason}[/red]", f"{n:,}")
+    for reason, n in d["ignored"].items():
+        table.add_row(f"ignored: {reason}", f"{n:,}")
+    console.print(table)
+
+
+def _quarantine(path: Optional[Path]):
+    from seawarden.ingest.rejects import Quarantine
+
+    return Quarantine(path) if path else None
 
 
 @app.callback()
@@ -25,5 +109,222 @@ def version() -> None:
     typer.echo(__version__)
 
 
+@app.command()
+def decode(
+    inputs: list[str] = typer.Argument(..., help="NMEA files (plain or .gz), AIS CSV archives or Parquet"),
+    output: Path = typer.Option(..., "-o", "--output", help="OUT.parquet (static and other messages go beside it)"),
+    clock: Optional[str] = ClockOption,
+    quarantine: Optional[Path] = typer.Option(None, "--quarantine", help="write every rejected line here (JSON lines)"),
+) -> None:
+    """Decode AIS into Parquet and print counts by message type and rejections by reason."""
+    from seawarden.ingest.parquet_out import sibling_paths, write_parquet
+
+    q = _quarantine(quarantine)
+    try:
+        with _progress() as progress:
+            stats = write_parquet(_batches(inputs, _clock(clock), q, progress), output)
+    finally:
+        if q is not None:
+            q.close()
+    _print_stats(stats, "decode")
+    for name, path in sibling_paths(output).items():
+        console.print(f"{name}: {path}")
+
+
+def _asset_index(asset_specs: list[Path] | None):
+    """The asset index for detection: the files given, else the saved registry, else none."""
+    from seawarden.assets.adapters import load_path
+    from seawarden.assets.loaders import AssetLoadError
+    from seawarden.assets.model import AssetTable
+    from seawarden.assets.registry import AssetRegistry
+    from seawarden.assets.spatial import AssetIndex
+
+    try:
+        if asset_specs:
+            table = AssetTable.concat([load_path(p) for p in asset_specs])
+        else:
+            reg = AssetRegistry()
+            table = reg.load() if reg.exists() else None
+    except AssetLoadError as exc:
+        raise _fail(str(exc)) from None
+    if table is None or len(table) == 0:
+        console.print("[yellow]no assets: asset detectors (crossing, drag, loitering, approach) have nothing to watch;"
+                      " pass --assets FILE or run `seawarden assets load`[/yellow]")
+        return None
+    console.print(f"watching {len(table)} assets")
+    return AssetIndex.build(table)
+
+
+def _write_events(events: list, output: Path) -> None:
+    from seawarden.detect.event import to_feature_collection
+
+    if output.suffix.lower() in (".geojson", ".json"):
+        output.write_text(json.dumps(to_feature_collection(events)))
+    else:
+        with output.open("w", encoding="utf-8") as fh:
+            for ev in events:
+                fh.write(ev.to_json() + "\n")
+
+
+def _summarise_events(events: list) -> None:
+    from collections import Counter
+
+    counts = Counter(e.type for e in events)
+    table = Table(title=f"{len(events)} events")
+    table.add_column("type")
+    table.add_column("count", justify="right")
+    for kind, n in counts.most_common():
+        table.add_row(kind, str(n))
+    console.print(table)
+
+
+@app.command()
+def detect(
+    inputs: list[str] = typer.Argument(..., help="anything `decode` reads: NMEA (tag blocks, $PGHP), CSV, Parquet"),
+    output: Path = typer.Option(..., "-o", "--output", help="events.jsonl (one JSON per event) or events.geojson"),
+    assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
+    config: Optional[Path] = typer.Option(None, "--config", help="detector configuration (TOML) over the defaults"),
+    clock: Optional[str] = ClockOption,
+    quarantine: Optional[Path] = typer.Option(None, "--quarantine", help="write every rejected line here"),
+) -> None:
+    """Run every detector over the input and write the events."""
+    from seawarden.detect.config import DetectConfig
+    from seawarden.detect.engine import DetectionEngine
+    from seawarden.ingest.rejects import IngestStats
+
+    try:
+        cfg = DetectConfig.load(config)
+    except (ValueError, FileNotFoundError) as exc:
+        raise _fail(str(exc)) from None
+    engine = DetectionEngine(cfg, _asset_index(assets))
+    stats = IngestStats()
+    events = []
+    q = _quarantine(quarantine)
+    try:
+        with _progress() as progress:
+            for batch in _batches(inputs, _clock(clock), q, progress):
+                stats.merge(batch.stats)
+                events += engine.process(batch)
+        events += engine.flush()
+    finally:
+        if q is not None:
+            q.close()
+    _write_events(events, output)
+    _print_stats(stats, "input")
+    _summarise_events(events)
+    console.print(f"events: {output}")
+
+
+@app.command()
+def ingest(
+    sources: list[str] = typer.Argument(..., help="files (NMEA, CSV, Parquet) or a live feed tcp://host:port, udp://host:port"),
+    store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder)"),
+    assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
+    events_out: Optional[Path] = typer.Option(None, "--events", help="also write detected events here (JSON lines)"),
+    clock: Optional[str] = ClockOption,
+    quarantine: Optional[Path] = typer.Option(None, "--quarantine", help="write every rejected line here"),
+    no_detect: bool = typer.Option(False, "--no-detect", help="store only; do not run the detectors"),
+) -> None:
+    """Ingest AIS into the store, running the detectors as data arrives. Files already ingested are skipped."""
+    from seawarden.detect.engine import DetectionEngine
+    from seawarden.ingest.parquet_out import tee_stats
+    from seawarden.ingest.rejects import IngestStats
+    from seawarden.store import DuckDBStore, default_store_path, file_fingerprint
+
+    path = store or default_store_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = None if no_detect else DetectionEngine(index=_asset_index(assets))
+    events: list = []
+    total = IngestStats()
+    q = _quarantine(quarantine)
+
+    def detecting(batches):
+        for batch in batches:
+            if engine is not None:
+                events.extend(engine.process(batch))
+            yield batch
+
+    try:
+        with DuckDBStore(path) as db, _progress() as progress:
+            for spec in sources:
+                stats = IngestStats()
+                batches = detecting(tee_stats(_batches([spec], _clock(clock), q, progress), stats))
+                if "://" in spec:
+                    for batch in batches:  # live feed: append as it arrives, until interrupted
+                        db.append(batch)
+                elif not db.ingest(batches, fingerprint=file_fingerprint(spec), origin=spec):
+                    console.print(f"{spec}: already in the store, skipped")
+                    continue
+                total.merge(stats)
+            if engine is not None:
+                events += engine.flush()
+            store_stats = db.stats()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+    finally:
+        if q is not None:
+            q.close()
+    _print_stats(total, f"ingested into {path}")
+    console.print(f"store: {store_stats['rows']['positions']:,} positions of {store_stats['vessels']:,} vessels")
+    if engine is not None:
+        _summarise_events(events)
+        if events_out:
+            _write_events(events, events_out)
+
+
+@app.command("eval")
+def evaluate(
+    scenario_dir: Path = typer.Argument(..., help="a scenario folder (labels.jsonl) or a suite of them"),
+    config: Optional[Path] = typer.Option(None, "--config", help="detector configuration (TOML)"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+) -> None:
+    """Score the detectors against labelled scenarios: hits, misses, false alarms, lead time."""
+    from seawarden.detect.eval.runner import detect_scenario
+    from seawarden.detect.eval.score import EvalInputError, evaluate_dir
+
+    if not scenario_dir.is_dir():
+        raise _fail(f"{scenario_dir} is not a folder")
+    try:
+        reports, total = evaluate_dir(scenario_dir, detect_scenario(config))
+    except EvalInputError as exc:
+        raise _fail(str(exc)) from None
+    if as_json:
+        typer.echo(json.dumps({"scenarios": [r.to_dict() for r in reports], "total": total.to_dict()}, indent=2))
+        return
+    out = Console()
+    for report in reports:
+        out.print(report.to_table())
+    out.print(total.to_table())
+
+
+@app.command("scenarios")
+def scenarios(
+    out_dir: Path = typer.Argument(..., help="where to write the scenario suite"),
+    shared_data: Path = typer.Option(Path(os.environ.get("SEAWARDEN_SHARED_DATA", "../shared/data")), "--shared-data",
+                                     help="the real data the scenarios are built from"),
+    seed: int = typer.Option(20241225, "--seed"),
+) -> None:
+    """Build the evaluation suite: real tracks with injected, labelled behaviours."""
+    from seawarden.detect.eval.scenarios import build_suite
+
+    if not shared_data.is_dir():
+        raise _fail(f"real data folder not found: {shared_data} (use --shared-data)")
+    built = build_suite(shared_data, out_dir, seed=seed)
+    for path in built:
+        console.print(str(path))
+
+
+@app.command("store")
+def store_stats(store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file")) -> None:
+    """Show what the store holds."""
+    from seawarden.store import DuckDBStore, default_store_path
+
+    path = store or default_store_path()
+    if not path.exists():
+        raise _fail(f"no store at {path}: run `seawarden ingest` first")
+    with DuckDBStore(path, read_only=True) as db:
+        typer.echo(json.dumps(db.stats(), indent=2, default=str))
+
+
 if __name__ == "__main__":
-    app()
+    app(sys.argv[1:])
