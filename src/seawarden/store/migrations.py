@@ -94,9 +94,70 @@ CREATE TABLE ingested (
 );
 """
 
+# Step 2: the detector event log and alerts (seawarden.alert). Events are upserted on their
+# stable event_id (open -> closed keeps the id), which is what makes re-running an input
+# idempotent; alert_history is append-only (who did what when, and every escalation).
+_EVENTS = """
+CREATE TABLE events (
+    event_id     VARCHAR     PRIMARY KEY,
+    type         VARCHAR     NOT NULL,
+    subtype      VARCHAR     NOT NULL,
+    mmsi         UINTEGER    NOT NULL,
+    related_mmsi UINTEGER,
+    asset_id     VARCHAR,
+    asset_name   VARCHAR,
+    start_ms     BIGINT      NOT NULL,
+    end_ms       BIGINT,
+    detected_ms  BIGINT      NOT NULL,
+    lat          DOUBLE,
+    lon          DOUBLE,
+    severity     UTINYINT    NOT NULL,
+    status       VARCHAR     NOT NULL,
+    alert_id     VARCHAR,
+    recorded_at  TIMESTAMPTZ NOT NULL,
+    payload      VARCHAR     NOT NULL  -- the Event as JSON (evidence, config)
+);
+"""
+
+_ALERTS = """
+CREATE TABLE alerts (
+    alert_id       VARCHAR     PRIMARY KEY,
+    kind           VARCHAR     NOT NULL,
+    mmsi           UINTEGER    NOT NULL,
+    asset_id       VARCHAR,
+    asset_name     VARCHAR,
+    status         VARCHAR     NOT NULL,
+    severity       UTINYINT    NOT NULL,
+    title          VARCHAR     NOT NULL,
+    first_event_ms BIGINT      NOT NULL,
+    last_event_ms  BIGINT      NOT NULL,
+    lat            DOUBLE,
+    lon            DOUBLE,
+    created_at     TIMESTAMPTZ NOT NULL,
+    updated_at     TIMESTAMPTZ NOT NULL,
+    status_by      VARCHAR,
+    status_at      TIMESTAMPTZ,
+    status_reason  VARCHAR
+);
+CREATE TABLE alert_history (
+    alert_id     VARCHAR     NOT NULL,
+    seq          INTEGER     NOT NULL,
+    happened_at  TIMESTAMPTZ NOT NULL,
+    action       VARCHAR     NOT NULL,
+    from_status  VARCHAR,
+    to_status    VARCHAR     NOT NULL,
+    by_whom      VARCHAR,
+    reason       VARCHAR,
+    severity     UTINYINT    NOT NULL,
+    event_id     VARCHAR,
+    PRIMARY KEY (alert_id, seq)
+);
+"""
+
 #: Ordered steps; a file at version N has had steps 1..N applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "positions, static, other messages, ingested files", _POSITIONS + _STATIC + _OTHER + _INGESTED),
+    Migration(2, "detector event log, alerts and their history", _EVENTS + _ALERTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
