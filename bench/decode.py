@@ -1,0 +1,116 @@
+"""NMEA decoding and store ingest throughput, seawarden next to pyais in the same run.
+
+Input (generated here from real data): DMA's raw NMEA sample (Danish straits, 2013-11-12,
+$PGHP time stamps and tag blocks, multi-part static messages) replicated back to back with
+every $PGHP time shifted by k x 5 min, to >= 2 M sentences.
+
+Peers, same process, same bytes:
+- pyais 3 (MIT, the reference pure-Python decoder) on a prefix of the same stream, through its
+  own stream reader (multi-part assembly) and ``decode()`` per message;
+- libais, if importable (it builds from source only; say so when absent).
+Also: rows/s appending the decoded batches to the embedded DuckDB store.
+
+    python bench/decode.py [--min-sentences 2000000] [--chunk-mb 8] [--peer-sentences 60000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from realdata import replicated_nmea  # noqa: E402 - bench/ helper shared by the benchmarks
+
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.ingest.nmea import NmeaDecoder
+from seawarden.store import DuckDBStore
+
+
+def seawarden_decode(data: bytes, chunk: int) -> tuple[float, list[DecodedBatch]]:
+    dec = NmeaDecoder(origin="bench")
+    t0 = time.perf_counter()
+    batches = [dec.feed(data[a : a + chunk]) for a in range(0, len(data), chunk)]
+    batches.append(dec.flush())
+    return time.perf_counter() - t0, batches
+
+
+def pyais_decode(data: bytes, n_sentences: int) -> tuple[float, int, int]:
+    """pyais over the first n_sentences AIS sentences of the same stream."""
+    from pyais.stream import IterMessages
+
+    lines, seen = [], 0
+    for line in data.split(b"\n"):
+        lines.append(line)
+        if line.startswith(b"!"):
+            seen += 1
+            if seen >= n_sentences:
+                break
+    t0 = time.perf_counter()
+    decoded = 0
+    for msg in IterMessages(lines):
+        try:
+            msg.decode()
+            decoded += 1
+        except Exception:  # noqa: BLE001 - count only what pyais decodes
+            pass
+    return time.perf_counter() - t0, seen, decoded
+
+
+def libais_available() -> bool:
+    try:
+        import ais  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def store_append(batches: list[DecodedBatch]) -> tuple[float, int]:
+    with tempfile.TemporaryDirectory() as tmp, DuckDBStore(Path(tmp) / "bench.duckdb") as store:
+        t0 = time.perf_counter()
+        rows = store.ingest(iter(batches), fingerprint="bench", origin="bench") and sum(b.n_rows for b in batches)
+        return time.perf_counter() - t0, int(rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--min-sentences", type=int, default=2_000_000)
+    ap.add_argument("--chunk-mb", type=float, default=8)
+    ap.add_argument("--peer-sentences", type=int, default=60_000)
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args()
+
+    data, n_sentences = replicated_nmea(args.min_sentences)
+    chunk = int(args.chunk_mb * (1 << 20))
+    print(f"input: {n_sentences:,} AIS sentences, {len(data) / 1e6:,.0f} MB (real DMA sample replicated, $PGHP shifted)")
+
+    seawarden_decode(data[: 4 << 20], chunk)  # load the numba kernels from cache / compile once
+    times = []
+    for _ in range(args.repeats):
+        elapsed, batches = seawarden_decode(data, chunk)
+        times.append(elapsed)
+    best, median = min(times), statistics.median(times)
+    merged = DecodedBatch.concat(batches)
+    stats = merged.stats.as_dict()
+    ours = n_sentences / median
+    print(f"seawarden: {median:.2f} s median of {args.repeats} (best {best:.2f} s) -> {ours / 1e6:.2f} M sentences/s on one core")
+    print(f"  rows: {merged.positions.num_rows:,} positions, {merged.static.num_rows:,} static, {merged.other.num_rows:,} other; "
+          f"rejected {sum(stats['rejected'].values())}")
+
+    p_time, p_sent, p_dec = pyais_decode(data, args.peer_sentences)
+    peer = p_sent / p_time
+    print(f"pyais:     {p_sent:,} sentences ({p_dec:,} messages) in {p_time:.2f} s -> {peer / 1e3:.1f} k sentences/s")
+    print(f"ratio seawarden / pyais: {ours / peer:.0f}x")
+    if libais_available():
+        print("libais: installed but not wired into this benchmark")
+    else:
+        print("libais: not installed (no wheels; builds from sdist with gcc) - not measured")
+
+    s_time, rows = store_append(batches)
+    print(f"store append (DuckDB file, one transaction): {rows:,} rows in {s_time:.2f} s -> {rows / s_time / 1e6:.2f} M rows/s")
+    print(f"decode + store: {n_sentences / (median + s_time) / 1e6:.2f} M sentences/s end to end")
+
+
+if __name__ == "__main__":
+    main()
