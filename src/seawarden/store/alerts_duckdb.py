@@ -1,0 +1,154 @@
+"""Event log and alerts in the embedded DuckDB store (tables of migration step 2).
+
+Implements :class:`seawarden.alert.base.AlertStore` on the connection of a
+:class:`~seawarden.store.duckdb_store.DuckDBStore`, so AIS, events and alerts live in one file
+and share its single-writer rule. Upserts use ``INSERT OR REPLACE`` on the primary keys
+(event_id, alert_id): re-running the same input rewrites identical rows, never adds any.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from seawarden.alert.base import EVENT_LOG, KnownEvent
+from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
+from seawarden.detect.event import Event
+from seawarden.store.duckdb_store import MEMORY, DuckDBStore, _rel_to_table
+
+_ALERT_COLS = ("alert_id", "kind", "mmsi", "asset_id", "asset_name", "status", "severity", "title", "first_event_ms",
+               "last_event_ms", "lat", "lon", "created_at", "updated_at", "status_by", "status_at", "status_reason")
+_ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
+
+
+def _utc(v: datetime | None) -> datetime | None:
+    if v is None:
+        return None
+    return v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+
+
+class DuckDBAlertStore:
+    """AlertStore on a DuckDBStore's database (``DuckDBAlertStore(store)``) or its own file (``.open(path)``)."""
+
+    def __init__(self, store: DuckDBStore) -> None:
+        self.store = store
+        self._con: duckdb.DuckDBPyConnection = store._con  # same database, same transaction rules
+
+    @classmethod
+    def open(cls, path: str | Path = MEMORY, *, read_only: bool = False) -> "DuckDBAlertStore":
+        return cls(DuckDBStore(path, read_only=read_only))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self._con.execute(sql, params or []).fetchall()
+
+    # -- reading ------------------------------------------------------------------------------
+    def known_events(self, event_ids: Sequence[str]) -> dict[str, KnownEvent]:
+        if not event_ids:
+            return {}
+        rows = self._rows("SELECT event_id, alert_id, status, severity, end_ms, detected_ms FROM events WHERE list_contains(?, event_id)",
+                          [list(event_ids)])
+        return {r[0]: KnownEvent(r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows}
+
+    def _alerts(self, where: str, params: list[Any], tail: str = "") -> list[Alert]:
+        rows = self._rows(f"SELECT {', '.join(_ALERT_COLS)} FROM alerts WHERE {where} {tail}", params)
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        evs: dict[str, list[str]] = {i: [] for i in ids}
+        for aid, eid in self._rows("SELECT alert_id, event_id FROM events WHERE list_contains(?, alert_id) "
+                                   "ORDER BY start_ms, detected_ms, event_id", [ids]):
+            evs[aid].append(eid)
+        out = []
+        for r in rows:
+            d = dict(zip(_ALERT_COLS, r))
+            for k in ("created_at", "updated_at", "status_at"):
+                d[k] = _utc(d[k])
+            d["mmsi"], d["severity"] = int(d["mmsi"]), int(d["severity"])
+            out.append(Alert(**d, event_ids=evs[d["alert_id"]]))
+        return out
+
+    def active_alerts(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Alert]:
+        if not keys:
+            return {}
+        found: dict[AlertKey, Alert] = {}
+        mmsis = sorted({int(k.mmsi) for k in keys})
+        wanted = set(keys)
+        for a in self._alerts(f"status IN ({_ACTIVE_SQL}) AND list_contains(?, mmsi)", [mmsis], "ORDER BY last_event_ms"):
+            if a.key in wanted:
+                found[a.key] = a  # newest wins (ordered by last event)
+        return found
+
+    def get(self, alert_id: str) -> Alert | None:
+        hits = self._alerts("alert_id = ?", [alert_id])
+        return hits[0] if hits else None
+
+    def list_alerts(self, status: str | None = None, mmsi: int | None = None, asset_id: str | None = None,
+                    limit: int | None = None) -> list[Alert]:
+        cond, params = ["TRUE"], []
+        for col, val in (("status", status), ("mmsi", mmsi), ("asset_id", asset_id)):
+            if val is not None:
+                cond.append(f"{col} = ?")
+                params.append(val)
+        tail = "ORDER BY updated_at DESC, alert_id" + (f" LIMIT {int(limit)}" if limit else "")
+        return self._alerts(" AND ".join(cond), params, tail)
+
+    def history(self, alert_id: str) -> list[Transition]:
+        rows = self._rows("SELECT alert_id, seq, happened_at, action, from_status, to_status, severity, by_whom, reason, "
+                          "event_id FROM alert_history WHERE alert_id = ? ORDER BY seq", [alert_id])
+        return [Transition(r[0], int(r[1]), _utc(r[2]), r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9]) for r in rows]
+
+    def next_seq(self, alert_id: str) -> int:
+        return int(self._rows("SELECT coalesce(max(seq), 0) + 1 FROM alert_history WHERE alert_id = ?", [alert_id])[0][0])
+
+    def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
+               since_ms: int | None = None) -> pa.Table:
+        cond, params = ["TRUE"], []
+        if mmsis is not None:
+            cond.append("list_contains(?, mmsi)")
+            params.append([int(m) for m in mmsis])
+        if asset_ids is not None:
+            cond.append("list_contains(?, asset_id)")
+            params.append(list(asset_ids))
+        if since_ms is not None:
+            cond.append("coalesce(end_ms, detected_ms) >= ?")
+            params.append(int(since_ms))
+        rel = self._con.sql(f"SELECT {', '.join(EVENT_LOG.names)} FROM events WHERE {' AND '.join(cond)} "
+                            "ORDER BY start_ms, event_id", params=params)
+        return _rel_to_table(rel).cast(EVENT_LOG)
+
+    # -- writing ------------------------------------------------------------------------------
+    def commit(self, events: Sequence[tuple[Event, str | None]], alerts: Sequence[Alert],
+               transitions: Sequence[Transition]) -> None:
+        if not (events or alerts or transitions):
+            return
+        self.store._require_writable()
+        now = utc_now()
+        ev_rows = [(e.event_id, e.type, e.subtype, e.mmsi, e.related_mmsi, e.asset_id, e.asset_name, e.start, e.end,
+                    e.detected_at, e.lat, e.lon, e.severity, e.status, aid, now, e.to_json()) for e, aid in events]
+        al_rows = [tuple(getattr(a, c) for c in _ALERT_COLS) for a in alerts]
+        tr_rows = [(t.alert_id, t.seq, t.at, t.action, t.from_status, t.to_status, t.by, t.reason, t.severity, t.event_id)
+                   for t in transitions]
+        with self.store._transaction():
+            if ev_rows:
+                self._con.executemany(f"INSERT OR REPLACE INTO events VALUES ({', '.join('?' * 17)})", ev_rows)
+            if al_rows:
+                self._con.executemany(f"INSERT OR REPLACE INTO alerts ({', '.join(_ALERT_COLS)}) "
+                                      f"VALUES ({', '.join('?' * len(_ALERT_COLS))})", al_rows)
+            if tr_rows:
+                self._con.executemany("INSERT INTO alert_history (alert_id, seq, happened_at, action, from_status, "
+                                      "to_status, by_whom, reason, severity, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                      tr_rows)
+
+    def event_payload(self, event_id: str) -> dict[str, Any] | None:
+        """The full stored Event JSON (evidence and config) of one event."""
+        rows = self._rows("SELECT payload FROM events WHERE event_id = ?", [event_id])
+        return json.loads(rows[0][0]) if rows else None
