@@ -260,7 +260,7 @@ def _event_refs(events: list[Event], focus: AssetFocus, cfg: SuspectConfig, t0_m
     return out
 
 
-def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason]) -> list[Reason]:
+def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason], asset_name: str) -> list[Reason]:
     w, sp, g = cfg["weights"], cfg["speed"], cfg["gaps"]
     reasons: list[Reason] = []
     c = s.crossings
@@ -287,7 +287,7 @@ def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason]) -> list[Reason
     excess_h = (s.time_in_corridor_s / 60.0 - float(w["corridor_free_min"])) / 60.0
     if excess_h > 0:
         reasons.append(Reason("corridor_time", min(float(w["max_corridor"]), float(w["corridor_per_hour"]) * excess_h),
-                              f"{s.time_in_corridor_s / 3600:.1f} h inside the {s_corridor(cfg)} corridor "
+                              f"{s.time_in_corridor_s / 3600:.1f} h inside the {asset_name} corridor "
                               f"({iso(s.first_in_corridor_ms)} .. {iso(s.last_in_corridor_ms)})",
                               {"seconds": round(s.time_in_corridor_s)}))
     gap_pts = 0.0
@@ -315,10 +315,6 @@ def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason]) -> list[Reason
                                                           f"{iso(e.end_ms) or 'open'} {where}", {"event_id": e.event_id}))
     reasons.extend(profile)
     return reasons
-
-
-def s_corridor(cfg: SuspectConfig) -> str:
-    return "asset"
 
 
 def rank_suspects(store: Store, index: AssetIndex, asset_name_or_id: str, t0: datetime, t1: datetime,
@@ -385,7 +381,7 @@ def rank_suspects(store: Store, index: AssetIndex, asset_name_or_id: str, t0: da
                         None if vfirst[v] == np.iinfo(np.int64).max else int(vfirst[v]),
                         None if vlast[v] == np.iinfo(np.int64).min else int(vlast[v]), float(mind[v]), int(counts[v]),
                         r.get("name"), r.get("callsign"), r.get("imo"), r.get("ship_type"))
-            s.reasons = _score(s, cfg, prof.get(m, []))
+            s.reasons = _score(s, cfg, prof.get(m, []), focus.asset_name)
             s.score = float(sum(x.points for x in s.reasons))
             suspects.append(s)
         stats["seconds_scoring"] = lap()

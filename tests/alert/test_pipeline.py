@@ -1,0 +1,136 @@
+"""Eagle S replay -> alerts: one escalating alert per vessel+asset+kind, lifecycle, idempotent re-runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from seawarden.alert import AlertPipeline, AlertSettings, LifecycleError
+from seawarden.store.alerts_duckdb import DuckDBAlertStore
+
+#: A cautious Estlink 2 operator: approaches and crossings of the cable open (low-severity) alerts too.
+CAUTIOUS = {"alerts": {"min_severity": {"approach": 2, "cable_crossing": 2}}}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        self.t += timedelta(seconds=1)
+        return self.t
+
+
+def _replay(pipe, batches):
+    return [c for b in batches for c in pipe.handle(b)]
+
+
+@pytest.fixture()
+def store():
+    s = DuckDBAlertStore.open()
+    yield s
+    s.close()
+
+
+def test_drag_is_one_alert_that_escalates(store, eagle_s, eagle_s_batches):
+    host = eagle_s.labels[0]["mmsi"]
+    pipe = AlertPipeline(store, config=AlertSettings.from_dict(CAUTIOUS), clock=Clock())
+    changes = _replay(pipe, eagle_s_batches)
+    mine = [a for a in store.list_alerts(mmsi=host) if a.kind == "seabed_threat"]
+    assert len(mine) == 1, "approach, crossing and the drag at Estlink 2 are one incident"
+    alert = mine[0]
+    drags = [e for b in eagle_s_batches for e in b if e.type == "anchor_drag" and e.mmsi == host]
+    assert drags and alert.asset_name == "Estlink 2" and alert.severity == 5 and alert.status == "open"
+    assert {d.event_id for d in drags} <= set(alert.event_ids) and len(alert.event_ids) >= 3
+    steps = [(c.change, c.alert.severity) for c in changes if c.alert.alert_id == alert.alert_id]
+    assert steps[0] == ("opened", 2) and ("escalated", 5) in steps
+    assert [t.action for t in store.history(alert.alert_id)] == [s for s, _ in steps]
+    # every (vessel, asset, kind) has at most one alert, whatever the number of events
+    keys = [a.key for a in store.list_alerts()]
+    assert len(keys) == len(set(keys))
+    n_events = sum(len(a.event_ids) for a in store.list_alerts())
+    assert n_events > len(keys)
+
+
+def test_default_thresholds_alert_on_the_drag_not_on_routine_crossings(store, eagle_s, eagle_s_batches):
+    host = eagle_s.labels[0]["mmsi"]
+    pipe = AlertPipeline(store)
+    _replay(pipe, eagle_s_batches)
+    seabed = [a for a in store.list_alerts() if a.kind == "seabed_threat"]
+    assert host in {a.mmsi for a in seabed}
+    assert all(a.severity >= 3 for a in seabed)
+    log = store.events()
+    assert log.num_rows == len({e.event_id for b in eagle_s_batches for e in b}), "every event is logged, alert or not"
+    assert pipe.stats["events_below_threshold"] > 0
+
+
+def test_rerunning_the_same_input_never_duplicates(store, eagle_s_batches):
+    pipe = AlertPipeline(store, config=AlertSettings.from_dict(CAUTIOUS), clock=Clock())
+    _replay(pipe, eagle_s_batches)
+    before = [(a.alert_id, a.severity, tuple(a.event_ids), a.updated_at) for a in store.list_alerts()]
+    hist = {a: len(store.history(a)) for a, *_ in before}
+    assert _replay(pipe, eagle_s_batches) == []
+    # a second pipeline (a restarted process) replaying everything at once: no change either
+    again = AlertPipeline(store, config=AlertSettings.from_dict(CAUTIOUS), clock=Clock())
+    assert again.handle([e for b in eagle_s_batches for e in b]) == []
+    after = [(a.alert_id, a.severity, tuple(a.event_ids), a.updated_at) for a in store.list_alerts()]
+    assert after == before and {a: len(store.history(a)) for a, *_ in after} == hist
+
+
+def test_replay_into_a_fresh_store_gives_the_same_alert_ids(eagle_s_batches):
+    ids = []
+    for _ in range(2):
+        s = DuckDBAlertStore.open()
+        AlertPipeline(s).handle([e for b in eagle_s_batches for e in b])
+        ids.append(sorted(a.alert_id for a in s.list_alerts()))
+        s.close()
+    assert ids[0] == ids[1] and ids[0]
+
+
+def test_acknowledge_and_resolve_are_recorded_with_who_and_when(store, eagle_s, eagle_s_batches):
+    host = eagle_s.labels[0]["mmsi"]
+    clock = Clock()
+    pipe = AlertPipeline(store, clock=clock)
+    _replay(pipe, eagle_s_batches)
+    alert = next(a for a in store.list_alerts(mmsi=host) if a.kind == "seabed_threat")
+    with pytest.raises(LifecycleError, match="reason"):
+        pipe.resolve(alert.alert_id, by="duty officer", reason="")
+    ack = pipe.acknowledge(alert.alert_id, by="duty officer")
+    assert ack.alert.status == "acknowledged" and ack.alert.status_by == "duty officer"
+    with pytest.raises(LifecycleError, match="acknowledged"):
+        pipe.acknowledge(alert.alert_id, by="someone else")
+    res = pipe.resolve(alert.alert_id, by="watch leader", reason="patrol boat on scene, vessel escorted to anchorage")
+    stored = store.get(alert.alert_id)
+    assert stored.status == "resolved" and stored.status_by == "watch leader" and "escorted" in stored.status_reason
+    hist = store.history(alert.alert_id)
+    ops = [(t.action, t.from_status, t.to_status, t.by) for t in hist if t.by]
+    assert ops == [("acknowledge", "open", "acknowledged", "duty officer"),
+                   ("resolve", "acknowledged", "resolved", "watch leader")]
+    assert hist[-1].at == res.transition.at > ack.transition.at and hist[-1].reason == stored.status_reason
+    with pytest.raises(LifecycleError):
+        pipe.dismiss(alert.alert_id, by="x", reason="too late")
+    # a resolved alert is never reopened by a replay of its own events
+    assert [c for c in _replay(pipe, eagle_s_batches) if c.alert.alert_id == alert.alert_id] == []
+    assert store.get(alert.alert_id).status == "resolved"
+
+
+def test_dismiss_from_open_and_new_incident_after_dismissal(store, eagle_s, eagle_s_batches):
+    events = [e for b in eagle_s_batches for e in b]
+    host = eagle_s.labels[0]["mmsi"]
+    pipe = AlertPipeline(store, clock=Clock())
+    pipe.handle(events)
+    alert = next(a for a in store.list_alerts(mmsi=host) if a.kind == "seabed_threat")
+    pipe.dismiss(alert.alert_id, by="analyst", reason="exercise")
+    assert store.list_alerts(status="dismissed")[0].alert_id == alert.alert_id
+    # the same vessel drags again later: a NEW event (new id) opens a new alert
+    from dataclasses import replace
+    drag = next(e for e in events if e.type == "anchor_drag" and e.mmsi == host)
+    later = replace(drag, start=drag.start + 86_400_000, detected_at=drag.detected_at + 86_400_000, event_id="")
+    ch = pipe.handle([later])
+    assert [c.change for c in ch] == ["opened"] and ch[0].alert.alert_id != alert.alert_id
+
+
+def test_unknown_config_key_is_refused():
+    with pytest.raises(ValueError, match="merge_windw_s"):
+        AlertSettings.from_dict({"alerts": {"merge_windw_s": 10}})
