@@ -51,6 +51,8 @@ class Crossing:
     drop_fraction: float  # 1 - after/baseline (NaN without a baseline)
     pair_gap_s: float  # time between the two fixes the crossing was interpolated between
     inferred: bool  # that gap was longer than search.max_pair_gap_s
+    drop_at_line: float = math.nan  # 1 - after/before: a slowdown that starts at the line
+    course_change_deg: float = math.nan  # displacement course after vs before the line
 
 
 @dataclass
@@ -103,7 +105,8 @@ class Suspect:
             c["time"] = iso(c.pop("ts_ms"))
             for k in ("lon", "lat"):
                 c[k] = _r(c[k], 6)
-            for k in ("km_point", "angle_deg", "sog_before_kn", "sog_at_kn", "sog_after_kn", "baseline_kn", "drop_fraction", "pair_gap_s"):
+            for k in ("km_point", "angle_deg", "sog_before_kn", "sog_at_kn", "sog_after_kn", "baseline_kn", "drop_fraction", "pair_gap_s",
+                      "drop_at_line", "course_change_deg"):
                 c[k] = _r(c[k], 3)
         for g, src in zip(d["gaps"], self.gaps):
             g["start"], g["end"] = iso(g.pop("start_ms")), iso(g.pop("end_ms"))

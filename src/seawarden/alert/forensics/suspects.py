@@ -143,6 +143,21 @@ def fetch_tracks(store: Store, mmsis: np.ndarray, start_ms: np.ndarray, end_ms: 
     return _concat([store.track(int(m), _dt(s), _dt(e)) for m, s, e in zip(mmsis, start_ms, end_ms)])
 
 
+def _bearing(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    y = math.sin(math.radians(lon1 - lon0)) * math.cos(math.radians(lat1))
+    x = math.cos(math.radians(lat0)) * math.sin(math.radians(lat1)) - math.sin(math.radians(lat0)) * math.cos(math.radians(lat1)) * math.cos(math.radians(lon1 - lon0))
+    return math.degrees(math.atan2(y, x)) % 360.0
+
+
+def _course_change(f: Fixes, b0: int, b1: int, a0: int, a1: int) -> float:
+    """Angle between the displacement courses over fixes b0..b1 (before) and a0..a1 (after); NaN if either is empty."""
+    if b1 <= b0 or a1 <= a0:
+        return math.nan
+    cb = _bearing(f.lon[b0], f.lat[b0], f.lon[b1], f.lat[b1])
+    ca = _bearing(f.lon[a0], f.lat[a0], f.lon[a1], f.lat[a1])
+    return abs((ca - cb + 180.0) % 360.0 - 180.0)
+
+
 def _median(x: np.ndarray) -> float:
     x = x[np.isfinite(x)]
     return float(np.median(x)) if x.size else math.nan
@@ -206,12 +221,17 @@ class _Analysis:
             baseline = float(np.quantile(base_w, float(s["baseline_quantile"]))) if base_w.size else math.nan
             before = _median(window(-float(s["before_min"]), 0.0))
             after = _median(window(float(s["after_from_min"]), float(s["after_to_min"])))
+            lo_b, hi_b = np.searchsorted(ts, tc - float(s["course_window_min"]) * 60_000), np.searchsorted(ts, tc)
+            lo_a, hi_a = np.searchsorted(ts, tc + float(s["after_from_min"]) * 60_000), np.searchsorted(ts, tc + float(s["after_to_min"]) * 60_000)
+            turn = _course_change(f, a + lo_b, a + hi_b - 1, a + lo_a, a + hi_a - 1)
             r = int(c.row[k])
             frac = (tc - f.ts[r]) / max(f.ts[r + 1] - f.ts[r], 1)
             at = float(f.sog[r] + frac * (f.sog[r + 1] - f.sog[r]))
             drop = 1.0 - after / baseline if math.isfinite(baseline) and baseline > 0 and math.isfinite(after) else math.nan
+            at_line = 1.0 - after / before if math.isfinite(before) and before > 0 and math.isfinite(after) else math.nan
             out[v].append(Crossing(tc, float(c.lon[k]), float(c.lat[k]), float(c.km[k]), float(c.angle[k]), before, at, after,
-                                   baseline, drop, float(c.gap_s[k]), bool(c.gap_s[k] > float(self.cfg["search"]["max_pair_gap_s"]))))
+                                   baseline, drop, float(c.gap_s[k]), bool(c.gap_s[k] > float(self.cfg["search"]["max_pair_gap_s"])),
+                                   at_line, turn))
         return out
 
     def gaps(self) -> list[list[Gap]]:
@@ -260,6 +280,19 @@ def _event_refs(events: list[Event], focus: AssetFocus, cfg: SuspectConfig, t0_m
     return out
 
 
+def _signature(x: Crossing, sp: dict[str, Any]) -> float:
+    """0..1: how strongly a crossing shows the Eagle S drag pattern (see suspects.toml [speed])."""
+    if not (math.isfinite(x.drop_at_line) and math.isfinite(x.course_change_deg) and math.isfinite(x.baseline_kn)):
+        return 0.0
+    pre = 1.0 - x.sog_before_kn / x.baseline_kn if x.baseline_kn > 0 else 1.0
+    if pre > float(sp["signature_max_pre_decline"]) or x.course_change_deg > float(sp["signature_max_course_change_deg"]):
+        return 0.0
+    if x.sog_after_kn < float(sp["signature_min_after_kn"]):
+        return 0.0
+    lo, hi = float(sp["signature_drop_from"]), float(sp["signature_drop_full"])
+    return float(np.clip((x.drop_at_line - lo) / (hi - lo), 0.0, 1.0))
+
+
 def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason], asset_name: str) -> list[Reason]:
     w, sp, g = cfg["weights"], cfg["speed"], cfg["gaps"]
     reasons: list[Reason] = []
@@ -284,6 +317,14 @@ def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason], asset_name: st
                                       f"{x.baseline_kn:.1f} kn baseline, {x.sog_before_kn:.1f} kn before, {x.sog_at_kn:.1f} kn at the line, "
                                       f"{x.sog_after_kn:.1f} kn {float(sp['after_from_min']):g}-{float(sp['after_to_min']):g} min after",
                                       {"drop_fraction": round(x.drop_fraction, 3), "baseline_kn": round(x.baseline_kn, 2)}))
+    sig = [x for x in c if _signature(x, sp) > 0]
+    if sig:
+        x = max(sig, key=lambda x: _signature(x, sp))
+        reasons.append(Reason("drag_signature", float(w["drag_signature"]) * _signature(x, sp),
+                              f"drag signature at {iso(x.ts_ms)}: slowed {x.drop_at_line:.0%} from the line on "
+                              f"({x.sog_before_kn:.1f} -> {x.sog_after_kn:.1f} kn), not slowing before it, course kept "
+                              f"({x.course_change_deg:.0f}° change), still under way",
+                              {"drop_at_line": round(x.drop_at_line, 3), "course_change_deg": round(x.course_change_deg, 1)}))
     excess_h = (s.time_in_corridor_s / 60.0 - float(w["corridor_free_min"])) / 60.0
     if excess_h > 0:
         reasons.append(Reason("corridor_time", min(float(w["max_corridor"]), float(w["corridor_per_hour"]) * excess_h),
