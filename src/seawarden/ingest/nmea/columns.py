@@ -8,11 +8,18 @@ reject the row.
 
 from __future__ import annotations
 
+import numba as nb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from seawarden.ingest.nmea.layouts import TEXT_CHARS, TEXT_OFFSET, Col, Text
+from seawarden.ingest.rejects import Reason
+
+IMPOSSIBLE_VALUE = int(Reason.IMPOSSIBLE_VALUE)
+#: layout columns position_values reads, in its order
+POSITION_COLS = np.array([Col.MMSI, Col.LAT, Col.LON, Col.SOG, Col.COG, Col.HEADING, Col.NAV_STATUS, Col.ROT,
+                          Col.ACCURACY, Col.SECOND], dtype=np.int64)
 
 
 def masked(values: np.ndarray, null: np.ndarray, type_: pa.DataType) -> pa.Array:
@@ -74,3 +81,104 @@ def eta_ms(ints: np.ndarray, ts_ms: np.ndarray, applies: np.ndarray) -> tuple[np
             out = np.where(~done & take, stamp, out)
             done = done | take
     return out, null | ~done
+
+
+def arrow_column(values: np.ndarray, valid: np.ndarray, type_: pa.DataType) -> pa.Array:
+    """Numeric values with a validity mask as an Arrow array, sharing the values buffer."""
+    values = np.ascontiguousarray(values, dtype=type_.to_pandas_dtype())
+    if valid.all():
+        return pa.Array.from_buffers(type_, len(values), [None, pa.py_buffer(values)])
+    bitmap = np.packbits(valid, bitorder="little")
+    return pa.Array.from_buffers(type_, len(values), [pa.py_buffer(bitmap), pa.py_buffer(values)])
+
+
+@nb.njit(cache=True, nogil=True)
+def screen(mtype, status, ints, lat_col, lon_col, mmsi_col):
+    """Final status per message: positions off the globe and MMSI 0 are impossible values."""
+    out = status.astype(np.int16)
+    for m in range(mtype.shape[0]):
+        if out[m] != 0:
+            continue
+        t = mtype[m]
+        position = t == 1 or t == 2 or t == 3 or t == 18 or t == 19 or t == 27
+        identity = position or t == 5 or t == 24
+        if identity and ints[m, mmsi_col] == 0:
+            out[m] = IMPOSSIBLE_VALUE
+        elif position:
+            scale = 600.0 if t == 27 else 600000.0
+            la = ints[m, lat_col]
+            lo = ints[m, lon_col]
+            if (la != int(91 * scale) and abs(la / scale) > 90.0) or (lo != int(181 * scale) and abs(lo / scale) > 180.0):
+                out[m] = IMPOSSIBLE_VALUE
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
+def position_values(rows, mtype, ints, c):
+    """Every POSITIONS value column and its validity, in one pass over the chosen rows.
+
+    ``c`` holds the layout column indices (see Col). Nulls: lat 91 / lon 181 (1/10 minute
+    units for type 27), sog 102.3 (63 for type 27), cog >= 360, heading >= 360 (511 = n/a),
+    rot -128 and +-127 (no rate), second >= 60; class B and type 27 carry no rot, type 27 no
+    heading or second, class B no navigational status.
+    """
+    n = rows.shape[0]
+    mmsi = np.empty(n, np.uint32)
+    lat = np.empty(n, np.float64)
+    lon = np.empty(n, np.float64)
+    pos_ok = np.empty(n, np.bool_)
+    sog = np.empty(n, np.float32)
+    sog_ok = np.empty(n, np.bool_)
+    cog = np.empty(n, np.float32)
+    cog_ok = np.empty(n, np.bool_)
+    hdg = np.empty(n, np.uint16)
+    hdg_ok = np.empty(n, np.bool_)
+    nav = np.empty(n, np.uint8)
+    nav_ok = np.empty(n, np.bool_)
+    rot = np.empty(n, np.float32)
+    rot_ok = np.empty(n, np.bool_)
+    acc = np.empty(n, np.bool_)
+    sec = np.empty(n, np.uint8)
+    sec_ok = np.empty(n, np.bool_)
+    for k in range(n):
+        m = rows[k]
+        t = mtype[m]
+        coarse = t == 27
+        class_a = t == 1 or t == 2 or t == 3
+        mmsi[k] = ints[m, c[0]]
+        la = ints[m, c[1]]
+        lo = ints[m, c[2]]
+        if coarse:
+            pos_ok[k] = la != 91 * 600 and lo != 181 * 600
+            lat[k] = la / 600.0
+            lon[k] = lo / 600.0
+            s = ints[m, c[3]]
+            sog[k] = s
+            sog_ok[k] = s != 63
+            g = ints[m, c[4]]
+            cog[k] = g
+            cog_ok[k] = g < 360
+        else:
+            pos_ok[k] = la != 91 * 600000 and lo != 181 * 600000
+            lat[k] = la / 600000.0
+            lon[k] = lo / 600000.0
+            s = ints[m, c[3]]
+            sog[k] = s / 10.0
+            sog_ok[k] = s != 1023
+            g = ints[m, c[4]]
+            cog[k] = g / 10.0
+            cog_ok[k] = g < 3600
+        h = ints[m, c[5]]
+        hdg[k] = h
+        hdg_ok[k] = not coarse and h < 360
+        nav[k] = ints[m, c[6]]
+        nav_ok[k] = class_a or coarse
+        r = ints[m, c[7]]
+        rot_ok[k] = class_a and -127 < r < 127
+        q = (r / 4.733) ** 2
+        rot[k] = q if r >= 0 else -q
+        acc[k] = ints[m, c[8]] != 0
+        sc = ints[m, c[9]]
+        sec[k] = sc
+        sec_ok[k] = not coarse and sc < 60
+    return (mmsi, lat, lon, pos_ok, sog, sog_ok, cog, cog_ok, hdg, hdg_ok, nav, nav_ok, rot, rot_ok, acc, sec, sec_ok)

@@ -19,8 +19,18 @@ import pyarrow as pa
 from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.nmea import kernel
-from seawarden.ingest.nmea.columns import eta_ms, lat_lon, masked, text_column
+from seawarden.ingest.nmea.columns import (
+    POSITION_COLS,
+    arrow_column,
+    eta_ms,
+    lat_lon,
+    masked,
+    position_values,
+    screen,
+    text_column,
+)
 from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, Col, Text
+from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
 Clock = Literal["receive"] | datetime | None
@@ -136,8 +146,8 @@ class NmeaDecoder:
         self._frag_src = np.uint64(0)
         self._fragments: dict[tuple[int, int, int, int], _PendingMessage] = {}
         self._sources: dict[int, str] = {}
-        self._recent_hash = np.empty(0, np.uint64)
-        self._recent_ts = np.empty(0, np.int64)
+        self._stations = StationCodes()
+        self._recent = None if self.dedup_window_ms is None else RecentPayloads(self.dedup_window_ms)
         self.timestamped_sentences = 0  # sentences whose time came from the data itself
 
     # ------------------------------------------------------------------ public API
@@ -190,27 +200,30 @@ class NmeaDecoder:
 
     def _decode(self, chunk: bytes, received_at: float | None, stats: IngestStats) -> DecodedBatch:
         arr = np.frombuffer(chunk, dtype=np.uint8)
-        (status, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts, src,
-         src_def, src_def_start, src_def_end, self._pending_ts, self._pending_src, self._frag_ts,
+        (status, line_start, line_end, sent_line, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts,
+         src, def_hash, def_start, def_end, self._pending_ts, self._pending_src, self._frag_ts,
          self._frag_src) = kernel.scan_lines(
             arr, self._talkers, np.int64(clock_ms(self.clock, received_at)), np.int64(self._pending_ts),
             np.uint64(self._pending_src), np.int64(self._frag_ts), np.uint64(self._frag_src), self.max_line,
         )  # scalars pinned to one numba signature: a Python int would type as int64 or uint64 by size
         outcome = status.astype(np.int16)
         stats.lines += len(status)
-        self._learn_sources(chunk, src_def, src_def_start, src_def_end)
-        accepted = status == kernel.ACCEPTED
-        stats.sentences += int(np.count_nonzero(accepted | (status < 32) & (status != kernel.ACCEPTED)))
+        for h, a, b in zip(def_hash.tolist(), def_start.tolist(), def_end.tolist()):
+            if h not in self._sources:
+                self._sources[h] = chunk[a:b].decode("ascii", "replace")
+        rejected = (status > 0) & (status < 32)
+        stats.sentences += len(sent_line) + int(np.count_nonzero(rejected))
         fallback = clock_ms(self.clock, received_at)
-        self.timestamped_sentences += int(np.count_nonzero(accepted & (ts != fallback))) if fallback != kernel.NO_TS else int(np.count_nonzero(accepted))
+        self.timestamped_sentences += int(np.count_nonzero(ts != fallback))
 
-        single = np.flatnonzero(accepted & (frag_cnt == 1))
-        multi = np.flatnonzero(accepted & (frag_cnt > 1))
-        msgs = _Parts(pay_start[single], pay_end[single], fill[single], ts[single], src[single], own[single], single)
+        single = np.flatnonzero(frag_cnt == 1)
+        multi = np.flatnonzero(frag_cnt > 1)
+        msgs = _Parts(pay_start[single], pay_end[single], fill[single], ts[single], src[single], own[single],
+                      sent_line[single])
         if len(multi):
-            outcome[multi] = Reason.FRAGMENT
-            joined, assembled = self._reassemble(chunk, multi, line_start, line_end, pay_start, pay_end, fill,
-                                                 frag_cnt, frag_num, seq, chan, own, ts, src, stats)
+            outcome[sent_line[multi]] = Reason.FRAGMENT
+            joined, assembled = self._reassemble(chunk, multi, sent_line, line_start, line_end, pay_start, pay_end,
+                                                 fill, frag_cnt, frag_num, seq, chan, own, ts, src, stats)
             if len(assembled.line_index):
                 assembled.pstart += len(arr)
                 assembled.pend += len(arr)
@@ -218,31 +231,20 @@ class NmeaDecoder:
                 msgs = msgs.extend(assembled)
         batch = self._tables(self._decode_parts(arr, msgs), outcome, stats)
 
-        codes, counts = np.unique(outcome, return_counts=True)
-        stats.add_outcomes(dict(zip(codes.tolist(), counts.tolist())))
+        counts = np.bincount(outcome, minlength=64)
+        stats.add_outcomes({code: int(counts[code]) for code in np.flatnonzero(counts).tolist()})
         if self.quarantine is not None:
             for li in np.flatnonzero((outcome > 0) & (outcome < 32)):
                 self.quarantine.write(Reason(int(outcome[li])), chunk[line_start[li] : line_end[li]], self.origin)
         return batch
-
-    def _learn_sources(self, chunk: bytes, src_def: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
-        defined = np.flatnonzero(src_def)
-        if not len(defined):
-            return
-        hashes, first = np.unique(src_def[defined], return_index=True)
-        if len(self._sources) > 100_000:  # garbage input must not grow this without bound
-            self._sources.clear()
-        for h, i in zip(hashes.tolist(), defined[first].tolist()):
-            if h not in self._sources:
-                self._sources[h] = chunk[a[i] : b[i]].decode("ascii", "replace")
 
     @staticmethod
     def _decode_parts(arr: np.ndarray, p: "_Parts") -> _Messages:
         mtype, st, ints, texts, hashes = kernel.decode_payloads(arr, p.pstart, p.pend, p.fill, *LAYOUT_ARRAYS)
         return _Messages(mtype, st, ints, texts, hashes, p.ts, p.src, p.own, p.fill, arr, p.pstart, p.pend, p.line_index)
 
-    def _reassemble(self, chunk, multi, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq,
-                    chan, own, ts, src, stats) -> tuple[np.ndarray, "_Parts"]:
+    def _reassemble(self, chunk, multi, sent_line, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
+                    frag_num, seq, chan, own, ts, src, stats) -> tuple[np.ndarray, "_Parts"]:
         """Join multi-part messages keyed by (source, sequence id, channel, part count), with a timeout.
 
         Fragments are rare (a few per cent of traffic), so this loop is plain Python; the
@@ -254,10 +256,11 @@ class NmeaDecoder:
         sources: list[int] = []
         owns: list[bool] = []
         lines: list[int] = []
-        for li in multi.tolist():
-            cnt, num = int(frag_cnt[li]), int(frag_num[li])
-            key = (int(src[li]), int(seq[li]), int(chan[li]), cnt)
-            t = int(ts[li])
+        for q in multi.tolist():
+            li = int(sent_line[q])
+            cnt, num = int(frag_cnt[q]), int(frag_num[q])
+            key = (int(src[q]), int(seq[q]), int(chan[q]), cnt)
+            t = int(ts[q])
             for stale in [k for k, p in self._fragments.items()
                           if t - min(f.ts for f in p.parts.values()) > self.fragment_timeout_ms]:
                 self._orphan(stats, stale)
@@ -267,8 +270,8 @@ class NmeaDecoder:
                 pending = None
             if pending is None:
                 pending = self._fragments[key] = _PendingMessage(cnt)
-            pending.parts[num] = _Fragment(num, chunk[pay_start[li] : pay_end[li]], int(fill[li]), t,
-                                           int(src[li]), bool(own[li]), chunk[line_start[li] : line_end[li]])
+            pending.parts[num] = _Fragment(num, chunk[pay_start[q] : pay_end[q]], int(fill[q]), t,
+                                           int(src[q]), bool(own[q]), chunk[line_start[li] : line_end[li]])
             if len(pending.parts) == cnt:
                 del self._fragments[key]
                 parts = [pending.parts[k] for k in sorted(pending.parts)]
@@ -286,115 +289,59 @@ class NmeaDecoder:
         )
 
     def _tables(self, m: _Messages, outcome: np.ndarray, stats: IngestStats) -> DecodedBatch:
-        ok = m.status == 0
         mt = m.mtype
-        lat, lon, pos_na, impossible = lat_lon(m.ints, mt)
-        has_identity = np.isin(mt, _POSITION_TYPES) | np.isin(mt, _STATIC_TYPES)
-        bad_value = ok & ((np.isin(mt, _POSITION_TYPES) & impossible) | (has_identity & (m.ints[:, Col.MMSI] == 0)))
-        status = np.where(bad_value, Reason.IMPOSSIBLE_VALUE, m.status).astype(np.int16)
+        status = screen(mt, m.status, m.ints, int(Col.LAT), int(Col.LON), int(Col.MMSI))
         ok = status == 0
-
-        keep, n_rx, duplicate = self._dedup(m.hashes, m.ts, ok)
-        status = np.where(duplicate, Reason.DUPLICATE, status)
+        if self._recent is None:
+            keep, n_rx, duplicate = ok, np.ones(len(ok), np.uint16), np.zeros(len(ok), np.bool_)
+        else:
+            keep, n_rx, duplicate = self._recent.collapse(m.hashes, m.ts, ok)
+        status[duplicate] = Reason.DUPLICATE
         stats.receptions_collapsed += int(np.count_nonzero(duplicate))
-        self._set_outcomes(m, status, outcome)
-        types, counts = np.unique(mt[keep], return_counts=True)
-        stats.messages_by_type.update(dict(zip(types.tolist(), counts.tolist())))
+        outcome[m.line_index] = status
+        counts = np.bincount(mt[keep], minlength=64)
+        stats.messages_by_type.update({t: int(counts[t]) for t in np.flatnonzero(counts).tolist()})
 
         src_names = self._source_names(m.src)
-        pos = keep & np.isin(mt, _POSITION_TYPES)
-        sta = keep & np.isin(mt, _STATIC_TYPES)
-        oth = keep & ~np.isin(mt, _POSITION_TYPES) & ~np.isin(mt, _STATIC_TYPES)
+        is_pos = np.isin(mt, _POSITION_TYPES)
+        is_static = np.isin(mt, _STATIC_TYPES)
         return DecodedBatch(
-            positions=self._positions(m, pos, lat, lon, pos_na, n_rx, src_names),
-            static=self._static(m, sta, n_rx, src_names),
-            other=self._other(m, oth, lat, lon, pos_na, n_rx, src_names),
+            positions=self._positions(m, np.flatnonzero(keep & is_pos), n_rx, src_names),
+            static=self._static(m, keep & is_static, n_rx, src_names),
+            other=self._other(m, keep & ~is_pos & ~is_static, n_rx, src_names),
             stats=stats,
         )
 
     def _source_names(self, src: np.ndarray) -> "_SourceColumn":
-        uniq, inverse = np.unique(src, return_inverse=True)
-        names = pa.array([self._sources.get(h, self.origin) for h in uniq.tolist()], pa.string())
-        return _SourceColumn(inverse.astype(np.int32), names)
-
-    @staticmethod
-    def _set_outcomes(m: _Messages, status: np.ndarray, outcome: np.ndarray) -> None:
-        outcome[m.line_index] = status
-
-    def _dedup(self, hashes: np.ndarray, ts: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Collapse the same transmission heard by several stations.
-
-        Within a chunk, identical payloads whose times chain within the window form one row
-        (the earliest reception) with ``n_rx`` receptions. Across chunks, a payload seen in
-        the recent window is dropped as a duplicate (its earlier row was already emitted).
-        """
-        n = len(hashes)
-        keep = np.zeros(n, np.bool_)
-        n_rx = np.ones(n, np.uint16)
-        dup = np.zeros(n, np.bool_)
-        cand = np.flatnonzero(ok)
-        if self.dedup_window_ms is None:  # de-duplication switched off: every reception is a row
-            keep[cand] = True
-            return keep, n_rx, dup
-        if not len(cand):
-            return keep, n_rx, dup
-        order = cand[np.lexsort((ts[cand], hashes[cand]))]
-        h, t = hashes[order], ts[order]
-        new_group = np.ones(len(order), np.bool_)
-        new_group[1:] = (h[1:] != h[:-1]) | (t[1:] - t[:-1] > self.dedup_window_ms)
-        group = np.cumsum(new_group) - 1
-        first = order[new_group]
-        sizes = np.bincount(group)
-        keep[first] = True
-        n_rx[first] = np.minimum(sizes, np.iinfo(np.uint16).max)
-        dup[order[~new_group]] = True
-
-        if len(self._recent_hash):
-            pos = np.searchsorted(self._recent_hash, hashes[first])
-            pos_c = np.minimum(pos, len(self._recent_hash) - 1)
-            seen = (self._recent_hash[pos_c] == hashes[first]) & (np.abs(self._recent_ts[pos_c] - ts[first]) <= self.dedup_window_ms)
-            keep[first[seen]] = False
-            dup[first[seen]] = True
-        all_h = np.concatenate([self._recent_hash, hashes[first]])
-        all_t = np.concatenate([self._recent_ts, ts[first]])
-        horizon = all_t.max() - self.dedup_window_ms
-        recent = all_t >= horizon
-        o = np.argsort(all_h[recent], kind="stable")
-        self._recent_hash, self._recent_ts = all_h[recent][o], all_t[recent][o]
-        return keep, n_rx, dup
+        codes = self._stations.code(src)
+        names = pa.array([self._sources.get(h, self.origin) for h in self._stations.hashes], pa.string())
+        return _SourceColumn(codes, names)
 
     @staticmethod
     def _ts_array(ts: np.ndarray) -> pa.Array:
         return pa.array(ts, type=pa.int64()).cast(schema.TS)
 
-    def _positions(self, m: _Messages, rows: np.ndarray, lat, lon, pos_na, n_rx, src_names) -> pa.Table:
-        i = np.flatnonzero(rows)
-        ints, mt = m.ints[i], m.mtype[i]
-        coarse = mt == 27
-        class_a = np.isin(mt, _CLASS_A)
-        sog_raw, cog_raw, hdg, rot_raw, sec = (ints[:, Col.SOG], ints[:, Col.COG], ints[:, Col.HEADING],
-                                               ints[:, Col.ROT], ints[:, Col.SECOND])
-        sog = np.where(coarse, sog_raw, sog_raw / 10.0)
-        cog = np.where(coarse, cog_raw, cog_raw / 10.0)
-        rot = np.sign(rot_raw) * (rot_raw / 4.733) ** 2
-        cols = {
-            "mmsi": pa.array(ints[:, Col.MMSI], pa.uint32()),
-            "ts": self._ts_array(m.ts[i]),
-            "lat": masked(lat[i], pos_na[i], pa.float64()),
-            "lon": masked(lon[i], pos_na[i], pa.float64()),
-            "sog": masked(sog, np.where(coarse, sog_raw == 63, sog_raw == 1023), pa.float32()),
-            "cog": masked(cog, np.where(coarse, cog_raw >= 360, cog_raw >= 3600), pa.float32()),
-            "heading": masked(hdg, coarse | (hdg >= 360), pa.uint16()),
-            "nav_status": masked(ints[:, Col.NAV_STATUS], ~(class_a | coarse), pa.uint8()),
-            "rot": masked(rot, ~class_a | (np.abs(rot_raw) >= 127), pa.float32()),
-            "msg_type": pa.array(mt, pa.uint8()),
-            "accuracy": pa.array(ints[:, Col.ACCURACY].astype(bool)),
-            "second": masked(sec, coarse | (sec >= 60), pa.uint8()),
-            "own_ship": pa.array(m.own[i]),
-            "source": src_names.take(i),
-            "n_rx": pa.array(n_rx[i], pa.uint16()),
-        }
-        return pa.table(cols, schema=schema.POSITIONS)
+    def _positions(self, m: _Messages, i: np.ndarray, n_rx: np.ndarray, src_names: "_SourceColumn") -> pa.Table:
+        (mmsi, lat, lon, pos_ok, sog, sog_ok, cog, cog_ok, hdg, hdg_ok, nav, nav_ok, rot, rot_ok, acc, sec,
+         sec_ok) = position_values(i, m.mtype, m.ints, POSITION_COLS)
+        cols = [
+            arrow_column(mmsi, np.ones(len(i), np.bool_), pa.uint32()),
+            self._ts_array(m.ts[i]),
+            arrow_column(lat, pos_ok, pa.float64()),
+            arrow_column(lon, pos_ok, pa.float64()),
+            arrow_column(sog, sog_ok, pa.float32()),
+            arrow_column(cog, cog_ok, pa.float32()),
+            arrow_column(hdg, hdg_ok, pa.uint16()),
+            arrow_column(nav, nav_ok, pa.uint8()),
+            arrow_column(rot, rot_ok, pa.float32()),
+            arrow_column(m.mtype[i], np.ones(len(i), np.bool_), pa.uint8()),
+            pa.array(acc),
+            arrow_column(sec, sec_ok, pa.uint8()),
+            pa.array(m.own[i]),
+            src_names.take(i),
+            arrow_column(n_rx[i], np.ones(len(i), np.bool_), pa.uint16()),
+        ]
+        return pa.Table.from_arrays(cols, schema=schema.POSITIONS)
 
     def _static(self, m: _Messages, rows: np.ndarray, n_rx, src_names) -> pa.Table:
         i = np.flatnonzero(rows)
@@ -431,16 +378,17 @@ class NmeaDecoder:
         }
         return pa.table(cols, schema=schema.STATIC)
 
-    def _other(self, m: _Messages, rows: np.ndarray, lat, lon, pos_na, n_rx, src_names) -> pa.Table:
+    def _other(self, m: _Messages, rows: np.ndarray, n_rx, src_names) -> pa.Table:
         i = np.flatnonzero(rows)
         mt = m.mtype[i]
+        lat, lon, pos_na, _ = lat_lon(m.ints[i], mt)
         has_pos = np.isin(mt, (4, 9, 11, 21))
         cols = {
             "mmsi": pa.array(m.ints[i, Col.MMSI], pa.uint32()),
             "ts": self._ts_array(m.ts[i]),
             "msg_type": pa.array(mt, pa.uint8()),
-            "lat": masked(lat[i], ~has_pos | pos_na[i], pa.float64()),
-            "lon": masked(lon[i], ~has_pos | pos_na[i], pa.float64()),
+            "lat": masked(lat, ~has_pos | pos_na, pa.float64()),
+            "lon": masked(lon, ~has_pos | pos_na, pa.float64()),
             "source": src_names.take(i),
             "payload": ragged_strings(m.pay_buf, m.pstart[i], m.pend[i]),
             "fill": pa.array(m.fill[i], pa.uint8()),

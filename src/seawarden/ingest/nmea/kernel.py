@@ -100,6 +100,19 @@ def _checksum_ok(buf: np.ndarray, a: int, star: int, e: int) -> int:
     return 1 if x == h1 * 16 + h2 else 0
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _remember(seen: np.ndarray, h: np.uint64) -> bool:
+    """Add h to a small open-addressing set; True if it was not there yet."""
+    mask = seen.shape[0] - 1
+    slot = np.int64(h & np.uint64(mask))
+    while seen[slot] != 0:
+        if seen[slot] == h:
+            return False
+        slot = (slot + 1) & mask
+    seen[slot] = h
+    return True
+
+
 @nb.njit(cache=True, nogil=True)
 def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, frag_src, max_line):  # noqa: C901
     """Frame and classify every line of ``buf``.
@@ -122,19 +135,28 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
     status = np.empty(n_lines, np.int8)
     line_start = np.empty(n_lines, np.int64)
     line_end = np.empty(n_lines, np.int64)
-    pay_start = np.zeros(n_lines, np.int64)
-    pay_end = np.zeros(n_lines, np.int64)
-    fill = np.zeros(n_lines, np.int8)
-    frag_cnt = np.zeros(n_lines, np.int8)
-    frag_num = np.zeros(n_lines, np.int8)
-    seq = np.full(n_lines, -1, np.int8)
-    chan = np.zeros(n_lines, np.uint8)
-    own = np.zeros(n_lines, np.bool_)
-    ts = np.full(n_lines, NO_TS, np.int64)
-    src = np.zeros(n_lines, np.uint64)
-    src_def = np.zeros(n_lines, np.uint64)  # hash of a source name defined on this line
-    src_def_start = np.zeros(n_lines, np.int64)
-    src_def_end = np.zeros(n_lines, np.int64)
+    # per accepted sentence, compact (np.empty: untouched pages cost nothing)
+    sent_line = np.empty(n_lines, np.int64)
+    pay_start = np.empty(n_lines, np.int64)
+    pay_end = np.empty(n_lines, np.int64)
+    fill = np.empty(n_lines, np.int8)
+    frag_cnt = np.empty(n_lines, np.int8)
+    frag_num = np.empty(n_lines, np.int8)
+    seq = np.empty(n_lines, np.int8)
+    chan = np.empty(n_lines, np.uint8)
+    own = np.empty(n_lines, np.bool_)
+    ts = np.empty(n_lines, np.int64)
+    src = np.empty(n_lines, np.uint64)
+    n_sent = 0
+    # station names first defined in this chunk: hash and where its text lies
+    def_hash = np.empty(n_lines, np.uint64)
+    def_start = np.empty(n_lines, np.int64)
+    def_end = np.empty(n_lines, np.int64)
+    n_defs = 0
+    seen = np.zeros(1024, np.uint64)  # small set of the hashes already recorded
+    n_seen = 0
+    last_date_key = -1
+    last_days = 0
 
     i = 0
     li = 0
@@ -196,9 +218,15 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
                             tb_ts = v if v > 100_000_000_000 else v * 1000
                     elif key == 115 and g > f + 2:  # s: source station
                         tb_src = _fnv(buf, f + 2, g)
-                        src_def[li] = tb_src
-                        src_def_start[li] = f + 2
-                        src_def_end[li] = g
+                        if _remember(seen, tb_src):
+                            def_hash[n_defs] = tb_src
+                            def_start[n_defs] = f + 2
+                            def_end[n_defs] = g
+                            n_defs += 1
+                            n_seen += 1
+                            if 2 * n_seen > seen.shape[0]:  # forget; a name may then be recorded twice
+                                seen[:] = 0
+                                n_seen = 0
                 f = g + 1
             s = k + 1
             if s >= e:  # lone tag block: metadata for the next sentence
@@ -261,14 +289,24 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
                 status[li] = MALFORMED
                 li += 1
                 continue
-            pending_ts = (days_from_civil(yy, mo, dd) * 86400 + hh * 3600 + mi * 60 + ss) * 1000 + ms
+            date_key = (yy * 100 + mo) * 100 + dd
+            if date_key != last_date_key:  # consecutive lines share the date: skip the calendar maths
+                last_date_key = date_key
+                last_days = days_from_civil(yy, mo, dd)
+            pending_ts = (last_days * 86400 + hh * 3600 + mi * 60 + ss) * 1000 + ms
             if tb_ts != NO_TS:
                 pending_ts = tb_ts
             if send > sstart:
                 pending_src = _fnv(buf, sstart, send)
-                src_def[li] = pending_src
-                src_def_start[li] = sstart
-                src_def_end[li] = send
+                if _remember(seen, pending_src):
+                    def_hash[n_defs] = pending_src
+                    def_start[n_defs] = sstart
+                    def_end[n_defs] = send
+                    n_defs += 1
+                    n_seen += 1
+                    if 2 * n_seen > seen.shape[0]:
+                        seen[:] = 0
+                        n_seen = 0
             elif tb_src != 0:
                 pending_src = tb_src
             status[li] = TIMESTAMP_LINE
@@ -416,27 +454,32 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             continue
 
         status[li] = ACCEPTED
-        pay_start[li] = pa
-        pay_end[li] = pb
-        fill[li] = fl
-        frag_cnt[li] = cnt
-        frag_num[li] = num
-        seq[li] = sq
-        chan[li] = ch
-        own[li] = buf[s + 5] == 79
-        ts[li] = t
+        q = n_sent
+        n_sent += 1
+        sent_line[q] = li
+        pay_start[q] = pa
+        pay_end[q] = pb
+        fill[q] = fl
+        frag_cnt[q] = cnt
+        frag_num[q] = num
+        seq[q] = sq
+        chan[q] = ch
+        own[q] = buf[s + 5] == 79
+        ts[q] = t
         sv = tb_src if tb_src != 0 else p_src
         if sv == 0 and inherit:
             sv = frag_src
-        src[li] = sv
+        src[q] = sv
         if cnt > 1:
             frag_ts = t
             frag_src = sv
         li += 1
 
     return (
-        status, line_start, line_end, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts, src,
-        src_def, src_def_start, src_def_end, pending_ts, pending_src, frag_ts, frag_src,
+        status, line_start, line_end,
+        sent_line[:n_sent], pay_start[:n_sent], pay_end[:n_sent], fill[:n_sent], frag_cnt[:n_sent],
+        frag_num[:n_sent], seq[:n_sent], chan[:n_sent], own[:n_sent], ts[:n_sent], src[:n_sent],
+        def_hash[:n_defs], def_start[:n_defs], def_end[:n_defs], pending_ts, pending_src, frag_ts, frag_src,
     )
 
 
