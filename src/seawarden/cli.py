@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(assets_cli.app, name="assets", help="The seabed: cables, pipelines and areas we protect.")
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ClockOption = typer.Option(
     None, "--clock",

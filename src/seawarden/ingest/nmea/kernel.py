@@ -248,43 +248,61 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
         )
         # ---- $PGHP,1,yyyy,MM,dd,hh,mm,ss,ms,mid,region,source,online,chk*hh (DMA/Gatehouse)
         if not is_vd and c0 == 36 and e - s >= 6 and buf[s + 1] == 80 and buf[s + 2] == 71 and buf[s + 3] == 72 and buf[s + 4] == 80:
-            star = s + 1
-            while star < e and buf[star] != 42:
-                star += 1
-            ok = _checksum_ok(buf, s + 1, star, e)
-            if ok != 1:
-                status[li] = BAD_CHECKSUM if ok == 0 else TRUNCATED
-                li += 1
-                continue
+            # one pass: checksum and the numeric fields 2..8, field 11 is the station
+            x = 0
             yy = mo = dd = hh = mi = ss = ms = -1
             sstart = send = 0
             fld = 0
-            f = s
-            while f < star and fld < 12:
-                g = f
-                while g < star and buf[g] != 44:
-                    g += 1
-                if 2 <= fld <= 8:
-                    v = _uint(buf, f, g)
+            v = 0
+            digits = 0
+            k = s + 1
+            while k < e:
+                c = buf[k]
+                if c == 42:
+                    break
+                x ^= c
+                if c == 44:
+                    val = v if digits > 0 and digits <= 9 else -1
                     if fld == 2:
-                        yy = v
+                        yy = val
                     elif fld == 3:
-                        mo = v
+                        mo = val
                     elif fld == 4:
-                        dd = v
+                        dd = val
                     elif fld == 5:
-                        hh = v
+                        hh = val
                     elif fld == 6:
-                        mi = v
+                        mi = val
                     elif fld == 7:
-                        ss = v
-                    else:
-                        ms = v
-                elif fld == 11:
-                    sstart = f
-                    send = g
-                fld += 1
-                f = g + 1
+                        ss = val
+                    elif fld == 8:
+                        ms = val
+                    elif fld == 11:
+                        send = k
+                    fld += 1
+                    if fld == 11:
+                        sstart = k + 1
+                    v = 0
+                    digits = 0
+                elif 48 <= c <= 57:
+                    v = v * 10 + (c - 48)
+                    digits += 1
+                else:
+                    digits = 99  # not a number
+                k += 1
+            star = k
+            if star + 2 >= e:
+                status[li] = TRUNCATED
+                li += 1
+                continue
+            h1 = _hex(buf[star + 1])
+            h2 = _hex(buf[star + 2])
+            if h1 < 0 or h2 < 0 or x != h1 * 16 + h2:
+                status[li] = BAD_CHECKSUM if h1 >= 0 and h2 >= 0 else TRUNCATED
+                li += 1
+                continue
+            if fld == 11:
+                send = star
             if yy < 1970 or yy > 2200 or mo < 1 or mo > 12 or dd < 1 or dd > 31 or hh < 0 or hh > 23 or mi < 0 or mi > 59 or ss < 0 or ss > 60 or ms < 0 or ms > 999:
                 status[li] = MALFORMED
                 li += 1
