@@ -19,6 +19,11 @@ HOSTILE_NAME = "<script>alert(1)</script>&"
 
 
 @pytest.fixture(scope="session")
+def hostile_name() -> str:
+    return HOSTILE_NAME
+
+
+@pytest.fixture(scope="session")
 def gridkit_file(shared_data: Path) -> Path:
     return shared_data / "power_links_entsoe_gridkit" / "gridkit_dc_links_europe.geojson"
 

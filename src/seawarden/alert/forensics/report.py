@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from rich.markup import escape as rich_escape
 from rich.table import Table
 
 
@@ -187,8 +188,9 @@ class SuspectReport:
             speeds = "\n".join(f"{_fmt(c.sog_before_kn)}/{_fmt(c.sog_at_kn)}/{_fmt(c.sog_after_kn)} ({_fmt(c.baseline_kn)})"
                                for c in s.crossings[:3])
             why = "\n".join(f"+{r.points:.1f} {r.text}" for r in s.reasons) or "in the corridor only briefly"
-            t.add_row(str(s.rank), str(s.mmsi), s.name or "?", f"{s.score:.1f}", cross or "none (lingered)", speeds or "-",
-                      f"{s.time_in_corridor_s / 60:.0f} min", why)
+            cells = (str(s.rank), str(s.mmsi), s.name or "?", f"{s.score:.1f}", cross or "none (lingered)", speeds or "-",
+                     f"{s.time_in_corridor_s / 60:.0f} min", why)
+            t.add_row(*(rich_escape(c) for c in cells))  # AIS names may contain [markup]
         return t
 
 
