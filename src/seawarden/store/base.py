@@ -27,22 +27,8 @@ class StoreInputError(ValueError):
 #: One row per vessel: the latest value of every static field, each taken from the latest
 #: report of a message kind that carries it (type 5; 19; 24 part A = name; 24 part B = the rest).
 STATIC_LATEST = pa.schema(
-    [
-        pa.field("mmsi", pa.uint32(), nullable=False),
-        pa.field("ts", schema.TS, nullable=False),  # latest static report of any kind
-        pa.field("imo", pa.uint32()),
-        pa.field("callsign", pa.string()),
-        pa.field("name", pa.string()),
-        pa.field("ship_type", pa.uint8()),
-        pa.field("to_bow", pa.uint16()),
-        pa.field("to_stern", pa.uint16()),
-        pa.field("to_port", pa.uint8()),
-        pa.field("to_starboard", pa.uint8()),
-        pa.field("draught", pa.float32()),
-        pa.field("destination", pa.string()),
-        pa.field("eta", schema.TS),
-        pa.field("n_reports", pa.int64(), nullable=False),
-    ]
+    [f for f in schema.STATIC if f.name not in ("msg_type", "part", "source", "n_rx")]  # ts: latest report of any kind
+    + [pa.field("n_reports", pa.int64(), nullable=False)]
 )
 
 #: One row per vessel seen in a window: how often, when, and where it was last.

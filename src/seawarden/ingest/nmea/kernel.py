@@ -113,6 +113,21 @@ def _remember(seen: np.ndarray, h: np.uint64) -> bool:
     return True
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs, h, a, b):
+    """Note where station h's name lies the first time this chunk names it; returns the counts."""
+    if _remember(seen, h):
+        def_hash[n_defs] = h
+        def_start[n_defs] = a
+        def_end[n_defs] = b
+        n_defs += 1
+        n_seen += 1
+        if 2 * n_seen > seen.shape[0]:  # forget; a name may then be recorded twice, harmlessly
+            seen[:] = 0
+            n_seen = 0
+    return n_defs, n_seen
+
+
 @nb.njit(cache=True, nogil=True)
 def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, frag_src, max_line):  # noqa: C901
     """Frame and classify every line of ``buf``.
@@ -218,15 +233,8 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
                             tb_ts = v if v > 100_000_000_000 else v * 1000
                     elif key == 115 and g > f + 2:  # s: source station
                         tb_src = _fnv(buf, f + 2, g)
-                        if _remember(seen, tb_src):
-                            def_hash[n_defs] = tb_src
-                            def_start[n_defs] = f + 2
-                            def_end[n_defs] = g
-                            n_defs += 1
-                            n_seen += 1
-                            if 2 * n_seen > seen.shape[0]:  # forget; a name may then be recorded twice
-                                seen[:] = 0
-                                n_seen = 0
+                        n_defs, n_seen = _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs,
+                                                         tb_src, f + 2, g)
                 f = g + 1
             s = k + 1
             if s >= e:  # lone tag block: metadata for the next sentence
@@ -316,15 +324,8 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
                 pending_ts = tb_ts
             if send > sstart:
                 pending_src = _fnv(buf, sstart, send)
-                if _remember(seen, pending_src):
-                    def_hash[n_defs] = pending_src
-                    def_start[n_defs] = sstart
-                    def_end[n_defs] = send
-                    n_defs += 1
-                    n_seen += 1
-                    if 2 * n_seen > seen.shape[0]:
-                        seen[:] = 0
-                        n_seen = 0
+                n_defs, n_seen = _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs,
+                                                 pending_src, sstart, send)
             elif tb_src != 0:
                 pending_src = tb_src
             status[li] = TIMESTAMP_LINE
