@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from seawarden.alert import cli as alert_cli
 from seawarden.assets import cli as assets_cli
 
 app = typer.Typer(
@@ -24,6 +25,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(assets_cli.app, name="assets", help="The seabed: cables, pipelines and areas we protect.")
+app.add_typer(alert_cli.alerts_app, name="alerts")
+app.add_typer(alert_cli.risk_app, name="risk")
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ClockOption = typer.Option(
@@ -224,9 +227,16 @@ def ingest(
     clock: Optional[str] = ClockOption,
     quarantine: Optional[Path] = typer.Option(None, "--quarantine", help="write every rejected line here"),
     no_detect: bool = typer.Option(False, "--no-detect", help="store only; do not run the detectors"),
+    alerts_out: Optional[Path] = typer.Option(None, "--alerts", help="also append alert changes here (JSON lines)"),
 ) -> None:
-    """Ingest AIS into the store, running the detectors as data arrives. Files already ingested are skipped."""
+    """Ingest AIS into the store, running the detectors and alerting as data arrives.
+
+    Files already ingested are skipped; alerts are de-duplicated, so re-running never repeats them.
+    """
+    from seawarden.alert.pipeline import AlertPipeline
+    from seawarden.alert.sinks import JsonlSink
     from seawarden.detect.engine import DetectionEngine
+    from seawarden.store.alerts_duckdb import DuckDBAlertStore
     from seawarden.ingest.parquet_out import tee_stats
     from seawarden.ingest.rejects import IngestStats
     from seawarden.store import DuckDBStore, default_store_path, file_fingerprint
@@ -238,14 +248,21 @@ def ingest(
     total = IngestStats()
     q = _quarantine(quarantine)
 
+    changes: list = []
+    pipeline = None
+
     def detecting(batches):
         for batch in batches:
             if engine is not None:
-                events.extend(engine.process(batch))
+                new = engine.process(batch)
+                events.extend(new)
+                changes.extend(pipeline.handle(new))
             yield batch
 
     try:
         with DuckDBStore(path) as db, _progress() as progress:
+            if engine is not None:
+                pipeline = AlertPipeline(DuckDBAlertStore(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
                 batches = detecting(tee_stats(_batches([spec], _clock(clock), q, progress), stats))
@@ -257,7 +274,10 @@ def ingest(
                     continue
                 total.merge(stats)
             if engine is not None:
-                events += engine.flush()
+                last = engine.flush()
+                events += last
+                changes.extend(pipeline.handle(last))
+                pipeline.close()
             store_stats = db.stats()
     except KeyboardInterrupt:
         console.print("interrupted")
@@ -268,6 +288,8 @@ def ingest(
     console.print(f"store: {store_stats['rows']['positions']:,} positions of {store_stats['vessels']:,} vessels")
     if engine is not None:
         _summarise_events(events)
+        opened = sum(1 for c in changes if c.change == "opened")
+        console.print(f"alerts: {opened} opened, {len(changes) - opened} other changes (see `seawarden alerts list`)")
         if events_out:
             _write_events(events, events_out)
 
