@@ -119,3 +119,10 @@ def test_long_lines_are_cut_into_small_boxes(index):
     boxes = focus.boxes(3000.0, 0.25)
     assert len(boxes) > 1
     assert all(b[0] < b[2] and b[1] < b[3] for b in boxes)
+
+
+def test_risk_profile_comes_from_the_risk_module(report):
+    assert report.profile_source.startswith("seawarden.alert.risk")
+    panama = next(s for s in report.suspects if s.mmsi // 1_000_000 == 355)  # a real MMSI of the US day, MID 355 = Panama
+    (r,) = [r for r in panama.reasons if r.code == "profile.risk"]
+    assert "flag of convenience" in r.text and r.points > 0

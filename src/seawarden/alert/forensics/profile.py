@@ -1,16 +1,14 @@
 """Risk-profile reasons of a suspect: who the vessel is, independent of what it did here.
 
-The seam: `seawarden.alert.risk` (built in parallel) owns the real profile score (flags of
-convenience, watchlists, identity changes, decay). When it exposes
-``profile_scores(mmsis, static_latest, at_ms) -> {mmsi: (score_0_100, [(fact, points), ...])}``
-it is used and its 0..100 score is scaled by ``weights.profile_scale``. Until then only the facts
-this module can check without a policy list are scored: missing/invalid IMO, no static report.
+`seawarden.alert.risk` owns the profile score (flags of convenience, IMO, watchlist, with its
+own weights); when importable its 0..100 fact score is used, scaled by ``weights.profile_scale``.
+Without it only the facts checkable without a policy list are scored: missing/invalid IMO, no
+static report ([profile] weights).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import pyarrow as pa
 
@@ -54,25 +52,30 @@ def builtin_profile(mmsis: Sequence[int], static: pa.Table, at_ms: int, cfg: Sus
 
 
 def risk_module_profile() -> tuple[ProfileScorer | None, str]:
-    """The risk module's scorer wrapped as a ProfileScorer, if it is installed and has the agreed function."""
+    """seawarden.alert.risk's profile facts (flag of convenience, IMO, watchlist) as a ProfileScorer, if installed.
+
+    Only facts are scored here (an empty event log): this query's own detector events are already
+    reasons of their own and must not count twice."""
     try:
-        from seawarden.alert import risk  # type: ignore[attr-defined]
+        from seawarden.alert.base import EVENT_LOG
+        from seawarden.alert.risk import RiskScorer
     except ImportError:
-        return None, ""
-    fn: Any = getattr(risk, "profile_scores", None)
-    if fn is None:
         return None, ""
 
     def scorer(mmsis: Sequence[int], static: pa.Table, at_ms: int, cfg: SuspectConfig) -> dict[int, list[Reason]]:
         scale = float(cfg["weights"]["profile_scale"])
+        table = RiskScorer().score_vessels(list(mmsis), EVENT_LOG.empty_table(), at_ms, static)
         out: dict[int, list[Reason]] = {}
-        for m, (score, facts) in fn(list(mmsis), static, at_ms).items():
-            text = "; ".join(f"{f} ({p:+.0f})" for f, p in facts) or "no profile facts"
-            out[int(m)] = [Reason("profile.risk", float(score) * scale, f"risk profile {score:.0f}/100: {text}",
-                                  {"risk_score": float(score), "facts": [[f, p] for f, p in facts]})] if score else []
+        for m in mmsis:
+            risk = table.explain(int(m))
+            if risk.total <= 0:
+                continue
+            facts = "; ".join(f"{e.reason} ({e.points:+.0f})" for e in risk.breakdown)
+            out[int(m)] = [Reason("profile.risk", risk.total * scale, f"risk profile {risk.total:.0f}/100: {facts}",
+                                  {"risk_score": round(risk.total, 2), "facts": [e.ref for e in risk.breakdown]})]
         return out
 
-    return scorer, "seawarden.alert.risk"
+    return scorer, "seawarden.alert.risk (profile facts, x weights.profile_scale)"
 
 
 def default_profile() -> tuple[ProfileScorer, str]:
