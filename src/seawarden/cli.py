@@ -16,6 +16,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from seawarden.alert import cli as alert_cli
+from seawarden.alert.forensics import cli as forensics_cli
 from seawarden.assets import cli as assets_cli
 
 app = typer.Typer(
@@ -27,7 +28,36 @@ app = typer.Typer(
 app.add_typer(assets_cli.app, name="assets", help="The seabed: cables, pipelines and areas we protect.")
 app.add_typer(alert_cli.alerts_app, name="alerts")
 app.add_typer(alert_cli.risk_app, name="risk")
+app.command("suspects")(forensics_cli.suspects)
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+def _stored_crossings(table, i: int, t0: datetime, t1: datetime) -> list[dict]:
+    """Crossings of asset i in the default store, for `assets show` (the suspects analysis, crossings only)."""
+    from seawarden.alert.forensics.suspects import rank_suspects
+    from seawarden.assets.spatial import AssetIndex
+    from seawarden.store import DuckDBStore, default_store_path
+
+    with DuckDBStore(default_store_path(), read_only=True) as db:
+        report = rank_suspects(db, AssetIndex.build(table), table.id[i], t0, t1)
+    rows = [{"ts": datetime.fromtimestamp(c.ts_ms / 1000, timezone.utc).isoformat(timespec="seconds"), "mmsi": s.mmsi,
+             "km_point": c.km_point, "angle_deg": c.angle_deg} for s in report.suspects for c in s.crossings]
+    return sorted(rows, key=lambda r: r["ts"])
+
+
+def _store_latest() -> datetime | None:
+    from seawarden.store import DuckDBStore, default_store_path
+
+    with DuckDBStore(default_store_path(), read_only=True) as db:
+        last = db.stats().get("last_ts")
+    return last
+
+
+def _wire_store_into_assets() -> None:
+    from seawarden.store import default_store_path
+
+    if default_store_path().exists():
+        assets_cli.set_crossings_provider(_stored_crossings, _store_latest)
+
 
 ClockOption = typer.Option(
     None, "--clock",
@@ -102,6 +132,7 @@ def _quarantine(path: Optional[Path]):
 @app.callback()
 def main() -> None:
     """seawarden: ingest AIS, know the seabed, detect, alert, respond."""
+    _wire_store_into_assets()
 
 
 @app.command()

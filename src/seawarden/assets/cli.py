@@ -27,10 +27,14 @@ CrossingsProvider = Callable[[AssetTable, int, datetime, datetime], list[dict[st
 _crossings_provider: CrossingsProvider | None = None
 
 
-def set_crossings_provider(provider: CrossingsProvider | None) -> None:
-    """Let the track store answer `assets show`'s 'crossings of the last 24 h'."""
-    global _crossings_provider
+_latest_time_provider: Callable[[], datetime | None] | None = None
+
+
+def set_crossings_provider(provider: CrossingsProvider | None, latest: Callable[[], datetime | None] | None = None) -> None:
+    """Let the track store answer `assets show`'s 'crossings of the last 24 h' (ending at ``latest()``)."""
+    global _crossings_provider, _latest_time_provider
     _crossings_provider = provider
+    _latest_time_provider = latest
 
 
 def _console() -> Console:
@@ -103,12 +107,14 @@ def show(name: str = typer.Argument(..., help="asset name or id")) -> None:
     rows += [(f"  {k}", json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v) for k, v in attrs.items()]
     for k, v in rows:
         con.print(f"{k:>14}: {v}", highlight=False)
-    until = datetime.now(timezone.utc)
     if _crossings_provider is None:
         con.print(f"{'crossings 24 h':>14}: no track store configured (crossings appear once tracks are stored)", highlight=False)
         return
+    # the last 24 h of stored traffic (an archive's "now" is its newest fix, not the wall clock)
+    until = _latest_time_provider() if _latest_time_provider is not None else None
+    until = until or datetime.now(timezone.utc)
     crossings = _crossings_provider(table, i, until - timedelta(hours=24), until)
-    con.print(f"{'crossings 24 h':>14}: {len(crossings)}", highlight=False)
+    con.print(f"{'crossings 24 h':>14}: {len(crossings)} (until {until.isoformat(timespec='seconds')})", highlight=False)
     for c in crossings:
         con.print(f"{'':>16}{c.get('ts')}  mmsi {c.get('mmsi')}  km {c.get('km_point', float('nan')):.1f}  angle {c.get('angle_deg', float('nan')):.0f} deg", highlight=False)
 
