@@ -3,7 +3,10 @@ an asset corridor while keeping its course -- the Eagle S (Estlink 2, Dec 2024) 
 ~8.5 -> ~6.3 kn over ~35 min, course held, AIS on, nav_status not "at anchor".
 
 The baseline is the tracker's 45-min cruising EWMA, frozen at the moment the drop begins, so a
-long drag cannot teach the baseline that the slow speed is normal.
+long drag cannot teach the baseline that the slow speed is normal. The corridor condition holds
+if the ship was in a corridor at any fix of the sustained slowdown, or within
+corridor_lookback_s before it began: a ship dragging across a cable at an angle leaves the
+corridor long before its speed has visibly dropped and the drop has lasted sustain_s (Eagle S).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from seawarden.track.tracker import BRK_NONE, TrackChunk
 @nb.njit(cache=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, asset, adist,
             c_start, c_base, c_course, c_last, c_emit, c_maxdrop, c_lat, c_lon, c_dist, c_asset, c_elat, c_elon,
-            c_prof, c_plat, c_plon, ei, ef):
+            c_prof, c_plat, c_plon, c_hit, c_lct, c_lca, c_cruise, c_stop, ei, ef):
     n = 0
     for i in range(ts.shape[0]):
         if sub[i] != 0:
@@ -30,7 +33,11 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
         s = slot[i]
         p = P[prof[i]]
         min_base, min_drop, max_ratio, min_sog, sustain, tol, recover = p[0], p[1], p[2], p[3], p[4] * 1000, p[5], p[6]
+        lookback, onset_tol = p[7] * 1000, p[8] * 1000
         f = fast[i]
+        if in_corr[i]:
+            c_lct[s] = ts[i]  # last corridor contact, remembered across candidates
+            c_lca[s] = asset[i]
         if c_start[s] != NO_TIME:
             ended = brk[i] != BRK_NONE or np.isnan(f) or f > c_base[s] - min_drop * recover or f < min_sog
             cc = abs(angle_diff_deg(c_course[s], course[i])) if not np.isnan(course[i]) else 0.0
@@ -59,13 +66,16 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
                 drop = c_base[s] - f
                 if drop > c_maxdrop[s]:
                     c_maxdrop[s] = drop
-                if c_emit[s] == 0 and ts[i] - c_start[s] >= sustain and in_corr[i]:
+                if c_hit[s] < 0 and in_corr[i]:
+                    c_hit[s] = asset[i]  # the corridor this slowdown touched
+                if c_emit[s] == 0 and ts[i] - c_start[s] >= sustain and (in_corr[i] or c_hit[s] >= 0):
+                    hit_asset = asset[i] if in_corr[i] else c_hit[s]
                     c_emit[s] = 1
-                    c_asset[s] = asset[i]
+                    c_asset[s] = hit_asset
                     c_elat[s] = lat[i]
                     c_elon[s] = lon[i]
                     c_prof[s] = prof[i]
-                    ei, ef, n = emit(ei, ef, n, i + 1, s, 0, c_start[s], NO_TIME, ts[i], asset[i], -1, prof[i], 0,
+                    ei, ef, n = emit(ei, ef, n, i + 1, s, 0, c_start[s], NO_TIME, ts[i], hit_asset, -1, prof[i], 0,
                                      lat[i], lon[i])
                     ef[n - 1, 2] = drop
                     ef[n - 1, 3] = f / c_base[s]
@@ -75,11 +85,17 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
                     ef[n - 1, 7] = cc
                     ef[n - 1, 8] = c_dist[s]
                     ef[n - 1, 9] = 1.0
-                    ef[n - 1, 10] = adist[i]
+                    ef[n - 1, 10] = adist[i] if in_corr[i] else np.nan
+        if not np.isnan(f) and f < min_sog:
+            c_stop[s] = ts[i]  # stopped: speeds below baseline until it cruises again are a departure, not a drag
+        if c_start[s] == NO_TIME and brk[i] == BRK_NONE and not np.isnan(f) and not np.isnan(base[i]) \
+                and f >= base[i] - 0.2 * min_drop:
+            c_cruise[s] = ts[i]  # still at cruising speed: a later slowdown began after this
         if c_start[s] == NO_TIME and brk[i] == BRK_NONE:
             b = base[i]
+            from_cruise = c_cruise[s] != NO_TIME and (c_stop[s] == NO_TIME or c_cruise[s] > c_stop[s])
             if (not np.isnan(b)) and (not np.isnan(f)) and b >= min_base and f >= min_sog and b - f >= min_drop \
-                    and f <= b * max_ratio:
+                    and f <= b * max_ratio and from_cruise:
                 c_start[s] = ts[i]
                 c_base[s] = b
                 c_course[s] = course[i] if not np.isnan(course[i]) else 0.0
@@ -89,13 +105,18 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
                 c_plat[s] = lat[i]
                 c_plon[s] = lon[i]
                 c_emit[s] = 0
+                # a drag begun at the line only shows as a drop after the ramp: look back for the contact
+                # ... but only if the ship was still at the line when it stopped cruising (a ferry that crosses at
+                # full speed and slows later to enter port is not dragging across the cable)
+                recent = c_lct[s] != NO_TIME and ts[i] - c_lct[s] <= lookback and c_lct[s] >= c_cruise[s] - onset_tol
+                c_hit[s] = asset[i] if in_corr[i] else (c_lca[s] if recent else -1)
     return ei, ef, n
 
 
 class AnchorDrag(Detector):
     name = "anchor_drag"
     PARAMS = ("min_baseline_kn", "min_drop_kn", "max_ratio", "min_sog_kn", "sustain_s", "course_tolerance_deg",
-              "recover_fraction")
+              "recover_fraction", "corridor_lookback_s", "onset_tolerance_s")
     VALUES = ("sog_drop_kn", "sog_ratio", "baseline_kn", "sog_kn", "duration_s", "course_change_deg",
               "distance_m", "in_corridor", "asset_distance_m")
     STATE = {
@@ -104,6 +125,8 @@ class AnchorDrag(Detector):
         "lat": (np.float64, np.nan, ()), "lon": (np.float64, np.nan, ()), "dist": (np.float64, 0.0, ()),
         "asset": (np.int32, -1, ()), "elat": (np.float64, np.nan, ()), "elon": (np.float64, np.nan, ()),
         "prof": (np.int16, 0, ()), "plat": (np.float64, np.nan, ()), "plon": (np.float64, np.nan, ()),
+        "hit": (np.int32, -1, ()), "lct": (np.int64, NO_TIME, ()), "lca": (np.int32, -1, ()),
+        "cruise": (np.int64, NO_TIME, ()), "stop": (np.int64, NO_TIME, ()),
     }
 
     def process(self, chunk: TrackChunk) -> RawEvents:
@@ -114,7 +137,7 @@ class AnchorDrag(Detector):
                             chunk.sog_fast, chunk.sog_base, chunk.course, chunk.in_corridor, chunk.asset,
                             chunk.asset_dist_m, st["start"], st["base"], st["course"], st["last"], st["emit"],
                             st["maxdrop"], st["lat"], st["lon"], st["dist"], st["asset"], st["elat"], st["elon"],
-                            st["prof"], st["plat"], st["plon"], ei, ef)
+                            st["prof"], st["plat"], st["plon"], st["hit"], st["lct"], st["lca"], st["cruise"], st["stop"], ei, ef)
         return RawEvents(ei, ef, n)
 
     def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
