@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from seawarden.config_file import read_toml
 
 
 #: sections whose keys are event types: new detector types may be added there
@@ -53,14 +54,7 @@ class AlertSettings:
     def load(cls, path: str | Path | None = None) -> "AlertSettings":
         if path is None:
             return cls.from_dict()
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text("utf-8"))
-        except FileNotFoundError:
-            raise FileNotFoundError(f"alert config {p}: no such file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"alert config {p}: {exc}") from exc
-        return cls.from_dict(user)
+        return cls.from_dict(read_toml(path, "alert config"))
 
     def validate(self) -> None:
         for typ, sev in self.raw["alerts"]["min_severity"].items():

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from seawarden.config_file import read_toml
 from seawarden.track.tracker import TrackParams
 
 
@@ -96,12 +97,7 @@ class DetectConfig:
     def load(cls, path: str | Path | None = None) -> "DetectConfig":
         if path is None:
             return cls.from_dict({})
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text("utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(f"config {p}: not valid TOML: {exc}") from exc
-        return cls.from_dict(user)
+        return cls.from_dict(read_toml(path, "detector config"))
 
     # -- views -----------------------------------------------------------------------------------
     @property

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from seawarden.config_file import read_toml
 
 
 class ForensicsInputError(ValueError):
@@ -51,14 +52,7 @@ class SuspectConfig:
     def load(cls, path: str | Path | None = None) -> "SuspectConfig":
         if path is None:
             return cls.from_dict({})
-        p = Path(path)
-        try:
-            user = tomllib.loads(p.read_text("utf-8"))
-        except FileNotFoundError:
-            raise ForensicsInputError(f"suspects config {p}: no such file") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ForensicsInputError(f"suspects config {p}: not valid TOML: {exc}") from exc
-        return cls.from_dict(user)
+        return cls.from_dict(read_toml(path, "suspects config", ForensicsInputError))
 
     def __getitem__(self, section: str) -> dict[str, Any]:
         return self.raw[section]
