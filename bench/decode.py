@@ -59,11 +59,9 @@ def pyais_decode(data: bytes, n_sentences: int) -> tuple[float, int, int]:
 
 
 def libais_available() -> bool:
-    try:
-        import ais  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    import importlib.util
+
+    return importlib.util.find_spec("ais") is not None
 
 
 def store_append(batches: list[DecodedBatch]) -> tuple[float, int]:

@@ -14,11 +14,9 @@ subsample of the decoded positions, scaled to positions/s. Prints both rates and
 from __future__ import annotations
 
 import argparse
-import os
 import time
-from pathlib import Path
+from datetime import timedelta
 
-import numpy as np
 import pyarrow as pa
 
 from seawarden.assets.adapters import load_default_assets

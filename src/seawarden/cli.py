@@ -277,6 +277,7 @@ def ingest(
     engine = None if no_detect else DetectionEngine(index=_asset_index(assets))
     events: list = []
     total = IngestStats()
+    store_stats: dict | None = None
     q = _quarantine(quarantine)
 
     changes: list = []
@@ -316,7 +317,8 @@ def ingest(
         if q is not None:
             q.close()
     _print_stats(total, f"ingested into {path}")
-    console.print(f"store: {store_stats['rows']['positions']:,} positions of {store_stats['vessels']:,} vessels")
+    if store_stats is not None:
+        console.print(f"store: {store_stats['rows']['positions']:,} positions of {store_stats['vessels']:,} vessels")
     if engine is not None:
         _summarise_events(events)
         opened = sum(1 for c in changes if c.change == "opened")

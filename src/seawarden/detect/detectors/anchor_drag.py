@@ -16,7 +16,7 @@ from typing import Any
 import numba as nb
 import numpy as np
 
-from seawarden.detect.base import ST_CLOSED, ST_OPEN, Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
 from seawarden.track.geo import angle_diff_deg, haversine_m
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk

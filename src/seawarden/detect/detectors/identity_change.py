@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 
 from seawarden.detect.base import Detector, RawEvents, clamp_severity
 from seawarden.detect.event import Event

@@ -9,7 +9,6 @@ import numba as nb
 import numpy as np
 
 from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
-from seawarden.detect.config import DetectConfig
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
 
