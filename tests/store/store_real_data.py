@@ -129,3 +129,12 @@ def dma_batch(shared_data: Path) -> DecodedBatch:
         static=pa.concat_tables([dma_static(shared_data, DMA_2010), dma_static(shared_data, DMA_2013)]),
         other=dma_base_stations(shared_data),
     )
+
+
+EVER = (datetime(2000, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc))
+
+
+def canonical(table: pa.Table) -> pa.Table:
+    """Rows in one deterministic order (every column a sort key), to compare as multisets."""
+    keys = [(name, "ascending") for name in table.column_names]
+    return table.take(pc.sort_indices(table, sort_keys=keys))

@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from conftest import EVER, canonical
+from store_real_data import EVER, canonical
 
 from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch

@@ -112,6 +112,20 @@ def load_telegeography(folder: str | Path, bbox: tuple[float, float, float, floa
 # -- GridKit power links -------------------------------------------------------------------------------
 
 
+def _sea_lines(path: Path, bbox: tuple[float, float, float, float] | None, on_land: LandTest | None,
+               skipped: list[str] | None, problems: list[str]):
+    """(feature, cleaned power-cable geometry) for every feature in the box that reaches the sea;
+    defective features go to ``problems`` (or ``skipped`` when skippable)."""
+    feats = read_features(path)
+    for f, inside in zip(feats, _in_bbox([f.geometry for f in feats], bbox)):
+        if not inside:
+            continue
+        geom = _clean_or_fail(f.geometry, AssetKind.POWER_CABLE, f.where(path), problems, skipped)
+        if geom is None or (on_land is not None and not runs_at_sea(geom, on_land)):
+            continue
+        yield f, geom
+
+
 def load_gridkit_dc(path: str | Path, bbox: tuple[float, float, float, float] | None = None,
                     on_land: LandTest | None = None, skipped: list[str] | None = None) -> AssetTable:
     """HVDC links of the ENTSO-E/GridKit extract, named from SOURCE.md's end-point identification
@@ -119,19 +133,12 @@ def load_gridkit_dc(path: str | Path, bbox: tuple[float, float, float, float] | 
     links that never reach the sea are dropped."""
     path = Path(path)
     names = {int(k): v for k, v in datasets_config()["gridkit_dc_names"].items()}
-    feats = read_features(path)
-    keep = _in_bbox([f.geometry for f in feats], bbox)
     rows, problems = [], []
-    for f, k in zip(feats, keep):
-        if not k:
-            continue
+    for f, geom in _sea_lines(path, bbox, on_land, skipped, problems):
         lid = int(f.props["link_id"])
         label = f.props.get("name")
         label = label if isinstance(label, str) and not label.strip().isdigit() else None
         name = names.get(lid) or label or f"DC link {lid}"
-        geom = _clean_or_fail(f.geometry, AssetKind.POWER_CABLE, f.where(path), problems, skipped)
-        if geom is None or (on_land is not None and not runs_at_sea(geom, on_land)):
-            continue
         rows.append(dict(id=f"gridkit:dc:{lid}", name=name, kind=AssetKind.POWER_CABLE, criticality=5 if lid in names else None,
                          geometry=geom, attributes={"link_id": lid, "entsoe_label": f.props.get("name"), "current": "DC",
                                                     "length_m": f.props.get("length_m"), "underground": f.props.get("underground"),
@@ -146,16 +153,9 @@ def load_gridkit_ac(path: str | Path, bbox: tuple[float, float, float, float] | 
     """Underground/submarine AC lines; with `on_land`, lines that never reach the sea are dropped
     (the extract also holds city cables)."""
     path = Path(path)
-    feats = read_features(path)
-    keep = _in_bbox([f.geometry for f in feats], bbox)
     rows, problems = [], []
-    for f, k in zip(feats, keep):
-        if not k:
-            continue
+    for f, geom in _sea_lines(path, bbox, on_land, skipped, problems):
         lid = int(f.props["line_id"])
-        geom = _clean_or_fail(f.geometry, AssetKind.POWER_CABLE, f.where(path), problems, skipped)
-        if geom is None or (on_land is not None and not runs_at_sea(geom, on_land)):
-            continue
         label = f.props.get("name") or ""
         rows.append(dict(id=f"gridkit:ac:{lid}", name=label.strip() or f"AC cable {lid} ({f.props.get('voltage')} kV)",
                          kind=AssetKind.POWER_CABLE, geometry=geom,

@@ -16,13 +16,14 @@ import json
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from seawarden.timeutil import utc
 from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.rejects import IngestStats
@@ -65,11 +66,7 @@ GROUP BY mmsi
 
 
 def _utc(value: datetime, what: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise StoreInputError(f"{what} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise StoreInputError(f"{what}={value.isoformat()} is naive; pass a timezone-aware datetime (e.g. tzinfo=timezone.utc)")
-    return value.astimezone(timezone.utc)
+    return utc(value, what, StoreInputError)
 
 
 def _window(t0: datetime, t1: datetime) -> dict[str, datetime]:

@@ -76,9 +76,9 @@ def test_near_radius_limits_to_part_of_the_asset(store, index, window, report):
     assert len(rep.suspects) < len(report.suspects)
     for s in rep.suspects:
         for x in s.crossings:
-            from seawarden.alert.forensics.focus import haversine_m
+            from seawarden.track.geo import haversine_m
 
-            assert haversine_m(c.lon, c.lat, x.lon, x.lat) <= 3000.0 + 1.0
+            assert haversine_m(c.lat, c.lon, x.lat, x.lon) <= 3000.0 + 1.0
 
 
 def test_bad_queries_say_what_is_wrong(store, index, window):

@@ -13,20 +13,13 @@ import numpy as np
 import shapely
 from pyproj import Geod
 
+from seawarden.track.geo import haversine_m_array
 from seawarden.assets.model import AssetTable
 from seawarden.assets.spatial import AssetIndex
 from seawarden.alert.forensics.config import ForensicsInputError
 
 WGS84 = Geod(ellps="WGS84")
-EARTH_R_M = 6_371_008.8
 M_PER_DEG_LAT = 111_320.0
-
-
-def haversine_m(lon0: np.ndarray | float, lat0: np.ndarray | float, lon1: np.ndarray | float, lat1: np.ndarray | float) -> np.ndarray:
-    p0, p1 = np.radians(lat0), np.radians(lat1)
-    dp, dl = p1 - p0, np.radians(np.asarray(lon1) - np.asarray(lon0))
-    h = np.sin(dp / 2) ** 2 + np.cos(p0) * np.cos(p1) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_R_M * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def _circle(lon: float, lat: float, radius_m: float, n: int = 72) -> shapely.Polygon:
@@ -143,4 +136,6 @@ class AssetFocus:
         """True where a point lies within the near circle (+ slack), everywhere when no --near."""
         if self.near is None:
             return np.ones(np.shape(lon), dtype=bool)
-        return haversine_m(self.near[0], self.near[1], lon, lat) <= self.radius_m + slack_m
+        lon, lat = np.asarray(lon, dtype=np.float64), np.asarray(lat, dtype=np.float64)
+        near_lat, near_lon = np.full(lat.shape, self.near[1]), np.full(lon.shape, self.near[0])
+        return haversine_m_array(near_lat, near_lon, lat, lon) <= self.radius_m + slack_m

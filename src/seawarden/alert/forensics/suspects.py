@@ -27,22 +27,16 @@ import numpy as np
 import pyarrow as pa
 
 from seawarden.alert.forensics.config import ForensicsInputError, SuspectConfig
-from seawarden.alert.forensics.focus import AssetFocus, haversine_m
+from seawarden.alert.forensics.focus import AssetFocus
 from seawarden.alert.forensics.profile import ProfileScorer, default_profile
 from seawarden.alert.forensics.report import Crossing, EventRef, Gap, Reason, Suspect, SuspectReport, iso
 from seawarden.assets.spatial import AssetIndex
 from seawarden.detect import DetectConfig, DetectionEngine, Event
 from seawarden.store.base import Store
+from seawarden.timeutil import utc
+from seawarden.track.geo import haversine_m_array
 
 KN = 1852.0 / 3600.0  # m/s per knot
-
-
-def _aware(value: datetime, what: str) -> datetime:
-    if not isinstance(value, datetime):
-        raise ForensicsInputError(f"{what} must be a datetime, got {type(value).__name__}")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ForensicsInputError(f"{what}={value.isoformat()} has no time zone; give UTC explicitly (e.g. 2024-12-25T10:00Z)")
-    return value.astimezone(timezone.utc)
 
 
 def _ms(value: datetime) -> int:
@@ -91,7 +85,7 @@ class Fixes:
         """SOG filled from positions where the vessel did not report it (speed over the adjacent steps)."""
         i = self.steps()
         dt = (self.ts[i + 1] - self.ts[i]) / 1000.0
-        v = np.where(dt > 0, haversine_m(self.lon[i], self.lat[i], self.lon[i + 1], self.lat[i + 1]) / np.maximum(dt, 1e-9) / KN, np.nan)
+        v = np.where(dt > 0, haversine_m_array(self.lat[i], self.lon[i], self.lat[i + 1], self.lon[i + 1]) / np.maximum(dt, 1e-9) / KN, np.nan)
         derived = np.full(len(self), np.nan)
         derived[i] = v
         back = np.full(len(self), np.nan)
@@ -370,7 +364,7 @@ def rank_suspects(store: Store, index: AssetIndex, asset_name_or_id: str, t0: da
         return round(clock[-1] - clock[-2], 4)
 
     cfg = config or SuspectConfig.load()
-    t0u, t1u = _aware(t0, "from"), _aware(t1, "to")
+    t0u, t1u = utc(t0, "from", ForensicsInputError), utc(t1, "to", ForensicsInputError)
     if t1u <= t0u:
         raise ForensicsInputError(f"empty window: --to {t1u.isoformat()} is not after --from {t0u.isoformat()}")
     t0_ms, t1_ms = _ms(t0u), _ms(t1u)

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from seawarden.ingest.nmea.layouts import TEXT_CHARS, TEXT_OFFSET, Col, Text
+from seawarden.ingest.nmea.layouts import POSITION_TYPES, STATIC_TYPES, TEXT_CHARS, TEXT_OFFSET, Col, Text
 from seawarden.ingest.rejects import Reason
 
 IMPOSSIBLE_VALUE = int(Reason.IMPOSSIBLE_VALUE)
@@ -92,25 +92,13 @@ def arrow_column(values: np.ndarray, valid: np.ndarray, type_: pa.DataType) -> p
     return pa.Array.from_buffers(type_, len(values), [pa.py_buffer(bitmap), pa.py_buffer(values)])
 
 
-@nb.njit(cache=True, nogil=True)
-def screen(mtype, status, ints, lat_col, lon_col, mmsi_col):
+def screen(mtype: np.ndarray, status: np.ndarray, ints: np.ndarray) -> np.ndarray:
     """Final status per message: positions off the globe and MMSI 0 are impossible values."""
-    out = status.astype(np.int16)
-    for m in range(mtype.shape[0]):
-        if out[m] != 0:
-            continue
-        t = mtype[m]
-        position = t == 1 or t == 2 or t == 3 or t == 18 or t == 19 or t == 27
-        identity = position or t == 5 or t == 24
-        if identity and ints[m, mmsi_col] == 0:
-            out[m] = IMPOSSIBLE_VALUE
-        elif position:
-            scale = 600.0 if t == 27 else 600000.0
-            la = ints[m, lat_col]
-            lo = ints[m, lon_col]
-            if (la != int(91 * scale) and abs(la / scale) > 90.0) or (lo != int(181 * scale) and abs(lo / scale) > 180.0):
-                out[m] = IMPOSSIBLE_VALUE
-    return out
+    position = np.isin(mtype, POSITION_TYPES)
+    identity = position | np.isin(mtype, STATIC_TYPES)
+    _, _, _, off_globe = lat_lon(ints, mtype)
+    bad = (status == 0) & ((identity & (ints[:, Col.MMSI] == 0)) | (position & off_globe))
+    return np.where(bad, IMPOSSIBLE_VALUE, status).astype(np.int16)
 
 
 @nb.njit(cache=True, nogil=True)

@@ -29,7 +29,7 @@ from seawarden.ingest.nmea.columns import (
     screen,
     text_column,
 )
-from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, Col, Text
+from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, POSITION_TYPES, STATIC_TYPES, Col, Text
 from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
@@ -38,9 +38,8 @@ Clock = Literal["receive"] | datetime | None
 #: NMEA 4.0 AIS talker ids, plus BY and SS which real DMA shore-network data uses.
 DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS")
 
-_POSITION_TYPES = np.array([1, 2, 3, 18, 19, 27])
-_STATIC_TYPES = np.array([5, 19, 24])
-_CLASS_A = np.array([1, 2, 3])
+_POSITION_TYPES = np.array(POSITION_TYPES)
+_STATIC_TYPES = np.array(STATIC_TYPES)
 
 
 def talker_table(talkers: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -161,20 +160,20 @@ class NmeaDecoder:
             data = data[nl + 1 :]
             self._discarding = False
         if b"\n" not in data:  # no line completed: just carry (byte-at-a-time feeds stay cheap)
-            self._carry += data
-            if len(self._carry) > self.max_line:
-                self._reject_raw(stats, Reason.LINE_TOO_LONG, self._carry[: self.max_line])
-                self._carry = b""
-                self._discarding = True
+            self._keep_partial(self._carry + data, stats)
             return DecodedBatch(stats=stats)
         buf = self._carry + data if self._carry else data
         cut = buf.rfind(b"\n") + 1
-        self._carry = buf[cut:]
-        if len(self._carry) > self.max_line:
-            self._reject_raw(stats, Reason.LINE_TOO_LONG, self._carry[: self.max_line])
-            self._carry = b""
-            self._discarding = True
+        self._keep_partial(buf[cut:], stats)
         return self._decode(buf[:cut], received_at, stats)
+
+    def _keep_partial(self, tail: bytes, stats: IngestStats) -> None:
+        """Carry an unterminated line to the next feed, unless it is already too long to be one."""
+        self._carry = tail
+        if len(tail) > self.max_line:
+            self._reject_raw(stats, Reason.LINE_TOO_LONG, tail[: self.max_line])
+            self._carry = b""
+            self._discarding = True  # drop the rest of this line, up to its newline
 
     def flush(self, received_at: float | None = None) -> DecodedBatch:
         """End of stream: decode a final unterminated line; unfinished multi-part messages are orphans."""
@@ -290,7 +289,7 @@ class NmeaDecoder:
 
     def _tables(self, m: _Messages, outcome: np.ndarray, stats: IngestStats) -> DecodedBatch:
         mt = m.mtype
-        status = screen(mt, m.status, m.ints, int(Col.LAT), int(Col.LON), int(Col.MMSI))
+        status = screen(mt, m.status, m.ints)
         ok = status == 0
         if self._recent is None:
             keep, n_rx, duplicate = ok, np.ones(len(ok), np.uint16), np.zeros(len(ok), np.bool_)
