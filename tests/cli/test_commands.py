@@ -66,3 +66,18 @@ def test_detect_geojson_and_bad_inputs(runner: CliRunner, shared_data: Path, tmp
     assert missing.exit_code != 0 and "not found" in missing.output
     bad_clock = runner.invoke(app, ["decode", str(shared_data / AISLIB), "-o", str(out), "--clock", "yesterday"])
     assert bad_clock.exit_code != 0 and "--clock" in bad_clock.output
+
+
+def test_config_file_errors_name_the_file(runner: CliRunner, shared_data: Path, tmp_path: Path) -> None:
+    from seawarden.alert.config import AlertSettings
+    from seawarden.detect.config import DetectConfig
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[detectors.anchor_drag\nmin_drop_kn = ")
+    for loader in (DetectConfig.load, AlertSettings.load):
+        with pytest.raises(ValueError, match="bad.toml: not valid TOML"):
+            loader(bad)
+        with pytest.raises(ValueError, match="missing.toml: no such file"):
+            loader(tmp_path / "missing.toml")
+    result = runner.invoke(app, ["detect", str(shared_data / AISLIB), "-o", str(tmp_path / "e.jsonl"), "--config", str(bad)])
+    assert result.exit_code != 0 and "not valid TOML" in result.output
