@@ -1,1 +1,14 @@
-"""api: see README for the pipeline ingest -> track -> detect -> alert -> respond."""
+"""The console's HTTP API: ``create_app(console)`` serves vessels, assets, alerts, events, suspects,
+evidence packs, health/metrics and a live SSE stream (contract: docs in the OpenAPI at /api/openapi.json).
+
+The API lives in the ingest process (DuckDB allows one writer): it reads through ``store.reader()``
+cursors and sends operator actions to the writer's AlertPipeline under one lock.
+"""
+
+from seawarden.api.app import create_app
+from seawarden.api.auth import Principal, Role, TokenRegistry
+from seawarden.api.console import AssetState, Console, Limits, PipelineActions, ReaderPool
+from seawarden.api.feed import PositionFeed
+
+__all__ = ["AssetState", "Console", "Limits", "PipelineActions", "PositionFeed", "Principal", "ReaderPool", "Role",
+           "TokenRegistry", "create_app"]
