@@ -76,7 +76,7 @@ def upstream() -> Iterator[Upstream]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(up))
     server.daemon_threads = True
     up.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield up
     server.shutdown()

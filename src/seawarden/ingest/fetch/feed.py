@@ -22,7 +22,7 @@ import numpy as np
 
 from seawarden.ingest.fetch.record import tag_block
 
-_SENTENCE = re.compile(rb"![A-Z]{2}VD[MO],")
+_SENTENCE = re.compile(rb"[!$][A-Za-z0-9-]{2}VD[MO],")  # any talker, even "--" and "B2"
 
 
 @dataclass
@@ -101,6 +101,7 @@ class FeedServer:
         #: per send of the first client: (units sent so far, wall time after the send)
         self.send_log: list[tuple[int, float]] = []
         self._srv: socket.socket | None = None
+        self.address: tuple[str, int] = (host, port)
         self._stop = threading.Event()
         self._done = threading.Condition()
         self._threads: list[threading.Thread] = []
@@ -113,10 +114,11 @@ class FeedServer:
         except OSError as exc:
             raise OSError(f"cannot listen on tcp://{self.host}:{self.port}: {exc}") from exc
         self._srv.settimeout(0.2)
+        self.address = self._srv.getsockname()[:2]
         t = threading.Thread(target=self._accept, name="nmea-feed-accept", daemon=True)
         t.start()
         self._threads.append(t)
-        return self._srv.getsockname()[:2]
+        return self.address
 
     def _accept(self) -> None:
         assert self._srv is not None
