@@ -27,6 +27,7 @@ from seawarden.store import (
 )
 from seawarden.store import migrations
 from seawarden.store.duckdb_store import _TABLES
+from store_backends import StoreFactory
 
 UTC = timezone.utc
 T0 = datetime(2013, 11, 12, 12, tzinfo=UTC)
@@ -92,16 +93,15 @@ def test_fingerprint_is_content_identity(shared_data: Path, tmp_path: Path) -> N
     assert file_fingerprint(small) != file_fingerprint(big)
 
 
-def test_reingesting_the_same_file_adds_nothing(shared_data: Path, dma: DecodedBatch, tmp_path: Path) -> None:
+def test_reingesting_the_same_file_adds_nothing(shared_data: Path, dma: DecodedBatch, open_store: StoreFactory) -> None:
     source_file = shared_data / "ais_dma_decoded" / "aisabnormal_2013-11-12_positions.parquet"
     fingerprint = file_fingerprint(source_file)
-    path = tmp_path / "s.duckdb"
-    with DuckDBStore(path) as store:
+    with open_store("s") as store:
         assert not store.has_ingested(fingerprint)
         assert store.ingest(split(dma, 4), fingerprint=fingerprint, origin=str(source_file))
         first = store.stats()["rows"]
         assert store.has_ingested(fingerprint)
-    with DuckDBStore(path) as store:  # a later run, after a restart
+    with open_store("s") as store:  # a later run, after a restart
         consumed = []
 
         def batches() -> Iterator[DecodedBatch]:
@@ -116,12 +116,12 @@ def test_reingesting_the_same_file_adds_nothing(shared_data: Path, dma: DecodedB
         assert record["origin"] == str(source_file) and '"positions": %d' % dma.positions.num_rows in record["stats"]
 
 
-def test_failed_ingest_leaves_nothing_behind(dma: DecodedBatch) -> None:
+def test_failed_ingest_leaves_nothing_behind(dma: DecodedBatch, open_store: StoreFactory) -> None:
     def broken() -> Iterator[DecodedBatch]:
         yield from split(dma, 3)
         raise OSError("connection reset in the middle of the file")
 
-    with DuckDBStore() as store:
+    with open_store() as store:
         with pytest.raises(OSError, match="connection reset"):
             store.ingest(broken(), fingerprint="fp", origin="tcp://x")
         assert not store.has_ingested("fp")
@@ -143,16 +143,16 @@ def bad_positions(dma: DecodedBatch) -> dict[str, tuple[pa.Table, str]]:
 
 
 @pytest.mark.parametrize("case", ["missing", "extra", "type", "naive time", "null mmsi"])
-def test_wrong_schema_is_refused_clearly_and_atomically(dma: DecodedBatch, case: str) -> None:
+def test_wrong_schema_is_refused_clearly_and_atomically(dma: DecodedBatch, case: str, open_store: StoreFactory) -> None:
     table, message = bad_positions(dma)[case]
-    with DuckDBStore() as store:
+    with open_store() as store:
         with pytest.raises(StoreInputError, match="positions table does not match") as err:
             store.append(DecodedBatch(positions=table, static=dma.static))
         assert message in str(err.value)
         assert store.stats()["rows"]["static_reports"] == 0  # the good part of the batch was not written either
 
 
-def test_bad_query_arguments(loaded: DuckDBStore) -> None:
+def test_bad_query_arguments(loaded: Store) -> None:
     naive = datetime(2013, 11, 12, 12)
     with pytest.raises(StoreInputError, match="naive"):
         loaded.track(219000000, naive, T0)
@@ -164,6 +164,12 @@ def test_bad_query_arguments(loaded: DuckDBStore) -> None:
         loaded.positions_in_box(0, 0, 1, 95, T0, T0)
     with pytest.raises(StoreInputError, match="north of"):
         loaded.positions_in_box(0, 10, 1, 5, T0, T0)
+    with pytest.raises(StoreInputError, match="ends before it starts"):
+        loaded.tracks([219000000], [T0], [T0 - timedelta(seconds=1)])
+    with pytest.raises(StoreInputError, match="one of each per window"):
+        loaded.tracks([219000000, 1], [T0], [T0])
+    with pytest.raises(StoreInputError, match="naive"):
+        loaded.tracks([219000000], [naive], [T0])
     with pytest.raises(StoreInputError, match="expected a pyarrow Table"):
         loaded.append(DecodedBatch(positions=[{"mmsi": 1, "ts": T0}]))  # type: ignore[arg-type]
     other_zone = T0.astimezone(timezone(timedelta(hours=1)))  # the same instant in CET: same answer

@@ -12,7 +12,8 @@ from store_real_data import EVER, canonical
 
 from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
-from seawarden.store import STATIC_LATEST, VESSEL_SUMMARY, DuckDBStore
+from seawarden.store import STATIC_LATEST, VESSEL_SUMMARY, Store
+from store_backends import StoreFactory
 
 T2013 = datetime(2013, 11, 12, 12, tzinfo=timezone.utc)
 
@@ -26,7 +27,7 @@ def assert_time_sorted(table: pa.Table) -> None:
     assert np.all(np.diff(ts) >= 0)
 
 
-def test_positions_round_trip_equal(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_positions_round_trip_equal(loaded: Store, dma: DecodedBatch) -> None:
     out = loaded.positions_between(*EVER)
     assert out.schema == schema.POSITIONS
     assert out["ts"].type.tz == "UTC"
@@ -36,7 +37,7 @@ def test_positions_round_trip_equal(loaded: DuckDBStore, dma: DecodedBatch) -> N
     assert out["heading"].null_count == dma.positions["heading"].null_count > 0
 
 
-def test_static_and_other_round_trip_equal(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_static_and_other_round_trip_equal(loaded: Store, dma: DecodedBatch) -> None:
     mmsis = sorted(set(dma.static["mmsi"].to_pylist()))
     history = pa.concat_tables([loaded.static_history(m) for m in mmsis])
     assert history.schema == schema.STATIC
@@ -53,7 +54,7 @@ def busiest_mmsis(positions: pa.Table, n: int) -> list[int]:
 
 
 @pytest.mark.parametrize("minutes", [1, 3, 10])
-def test_track_equals_filter(loaded: DuckDBStore, dma: DecodedBatch, minutes: int) -> None:
+def test_track_equals_filter(loaded: Store, dma: DecodedBatch, minutes: int) -> None:
     rng = np.random.default_rng(minutes)
     all_mmsis = dma.positions["mmsi"].unique().to_pylist()
     picks = busiest_mmsis(dma.positions, 4) + [int(m) for m in rng.choice(all_mmsis, 6, replace=False)]
@@ -67,7 +68,7 @@ def test_track_equals_filter(loaded: DuckDBStore, dma: DecodedBatch, minutes: in
     assert sum(loaded.track(m, t0, t1).num_rows for m in picks[:4]) > 0
 
 
-def test_window_is_half_open(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_window_is_half_open(loaded: Store, dma: DecodedBatch) -> None:
     row = dma.positions.slice(5000, 1).to_pylist()[0]
     ts, mmsi = row["ts"], row["mmsi"]
     assert any(r["ts"] == ts for r in loaded.track(mmsi, ts, ts + timedelta(milliseconds=1)).to_pylist())
@@ -83,7 +84,7 @@ BOXES = [
 
 
 @pytest.mark.parametrize("box", BOXES)
-def test_box_equals_filter(loaded: DuckDBStore, dma: DecodedBatch, box: tuple[float, ...]) -> None:
+def test_box_equals_filter(loaded: Store, dma: DecodedBatch, box: tuple[float, ...]) -> None:
     lon0, lat0, lon1, lat1, m0, m1 = box
     t0, t1 = T2013 + timedelta(minutes=m0), T2013 + timedelta(minutes=m1)
     got = loaded.positions_in_box(lon0, lat0, lon1, lat1, t0, t1)
@@ -93,7 +94,7 @@ def test_box_equals_filter(loaded: DuckDBStore, dma: DecodedBatch, box: tuple[fl
     assert canonical(got).equals(canonical(want))
 
 
-def test_box_across_antimeridian_wraps(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_box_across_antimeridian_wraps(loaded: Store, dma: DecodedBatch) -> None:
     # lon_min > lon_max: everything east of 12.0 or west of 9.0 (the box wraps round the globe)
     t0, t1 = T2013, T2013 + timedelta(minutes=2)
     got = loaded.positions_in_box(12.0, 54.0, 9.0, 58.0, t0, t1)
@@ -103,7 +104,7 @@ def test_box_across_antimeridian_wraps(loaded: DuckDBStore, dma: DecodedBatch) -
     assert canonical(got).equals(canonical(want))
 
 
-def test_iter_positions_replays_in_time_order(loaded: DuckDBStore) -> None:
+def test_iter_positions_replays_in_time_order(loaded: Store) -> None:
     t0, t1 = T2013, T2013 + timedelta(minutes=4)
     batches = list(loaded.iter_positions(t0, t1, batch_rows=3000))
     assert len(batches) > 3 and all(b.num_rows <= 3000 for b in batches)
@@ -132,7 +133,7 @@ def reference_static_latest(static: pa.Table) -> dict[int, dict[str, object]]:
     return out
 
 
-def test_static_latest_equals_reference(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_static_latest_equals_reference(loaded: Store, dma: DecodedBatch) -> None:
     got = loaded.static_latest()
     assert got.schema == STATIC_LATEST
     want = reference_static_latest(dma.static)
@@ -141,7 +142,7 @@ def test_static_latest_equals_reference(loaded: DuckDBStore, dma: DecodedBatch) 
     assert loaded.static_latest(some)["mmsi"].to_pylist() == some
 
 
-def test_static_latest_merges_24a_24b_and_newer_reports(dma: DecodedBatch) -> None:
+def test_static_latest_merges_24a_24b_and_newer_reports(dma: DecodedBatch, open_store: StoreFactory) -> None:
     """Scenario from real rows of a class-B vessel: a later rename (24A) and a later 24B saying 'no call sign'."""
     static = dma.static
     is_a = (pc.field("msg_type") == 24) & (pc.field("part") == 0)
@@ -153,7 +154,7 @@ def test_static_latest_merges_24a_24b_and_newer_reports(dma: DecodedBatch) -> No
     renamed = {**part_a, "ts": later + timedelta(hours=1), "name": "RENAMED"}
     no_call = {**part_b, "ts": later + timedelta(hours=2), "callsign": None}
     rows = pa.Table.from_pylist([part_a, part_b, renamed, no_call], schema=schema.STATIC)
-    with DuckDBStore() as store:
+    with open_store() as store:
         store.append(DecodedBatch(static=rows))
         (got,) = store.static_latest([mmsi]).to_pylist()
     assert got["name"] == "RENAMED"
@@ -162,7 +163,7 @@ def test_static_latest_merges_24a_24b_and_newer_reports(dma: DecodedBatch) -> No
     assert got["ts"] == no_call["ts"] and got["n_reports"] == 4
 
 
-def test_vessel_summary_equals_group_by(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_vessel_summary_equals_group_by(loaded: Store, dma: DecodedBatch) -> None:
     t0, t1 = T2013, T2013 + timedelta(minutes=3)
     got = loaded.vessel_summary(t0, t1)
     assert got.schema == VESSEL_SUMMARY
@@ -182,7 +183,7 @@ def test_vessel_summary_equals_group_by(loaded: DuckDBStore, dma: DecodedBatch) 
     assert loaded.vessel_summary(mmsis=[mmsi])["mmsi"].to_pylist() == [mmsi]
 
 
-def test_stats(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_stats(loaded: Store, dma: DecodedBatch) -> None:
     stats = loaded.stats()
     assert stats["rows"] == {"positions": dma.positions.num_rows, "static_reports": dma.static.num_rows, "other_messages": dma.other.num_rows}
     assert stats["first_ts"] == pc.min(dma.positions["ts"]).as_py()
@@ -191,7 +192,7 @@ def test_stats(loaded: DuckDBStore, dma: DecodedBatch) -> None:
     assert stats["schema_version"] >= 1
 
 
-def test_box_edges_are_inclusive(loaded: DuckDBStore, dma: DecodedBatch) -> None:
+def test_box_edges_are_inclusive(loaded: Store, dma: DecodedBatch) -> None:
     fixes = dma.positions.filter(pc.field("lat").is_valid() & pc.field("lon").is_valid())
     for row in fixes.slice(1000, 5).to_pylist():
         lon, lat, ts = row["lon"], row["lat"], row["ts"]
@@ -199,3 +200,27 @@ def test_box_edges_are_inclusive(loaded: DuckDBStore, dma: DecodedBatch) -> None
         for box in ((lon, lat, lon + 0.2, lat + 0.2), (lon - 0.2, lat - 0.2, lon, lat)):
             got = loaded.positions_in_box(*box, *window).to_pylist()
             assert row in got, box
+
+
+def test_tracks_equal_the_union_of_single_tracks(loaded: Store, dma: DecodedBatch) -> None:
+    rng = np.random.default_rng(11)
+    mmsis = busiest_mmsis(dma.positions, 6) + [int(m) for m in rng.choice(dma.positions["mmsi"].unique().to_pylist(), 20, replace=False)]
+    starts = [T2013 + timedelta(seconds=int(s)) for s in rng.integers(0, 240, len(mmsis))]
+    ends = [s + timedelta(seconds=int(d)) for s, d in zip(starts, rng.integers(0, 180, len(mmsis)))]
+    # overlapping and touching windows of one vessel, a window with no rows, an empty window
+    m0 = mmsis[0]
+    mmsis += [m0, m0, m0, 999_999_999, m0]
+    starts += [starts[0] + timedelta(seconds=30), ends[0], starts[0] - timedelta(minutes=1), T2013, T2013]
+    ends += [ends[0] + timedelta(minutes=2), ends[0] + timedelta(minutes=3), starts[0], T2013 + timedelta(hours=1), T2013]
+    got = loaded.tracks(mmsis, starts, ends)
+    assert got.schema == schema.POSITIONS
+    key = np.column_stack([got["mmsi"].to_numpy(), got["ts"].cast(pa.int64()).to_numpy()])
+    assert np.all(np.diff(key[:, 0].astype(np.int64)) >= 0)
+    same = np.diff(key[:, 0].astype(np.int64)) == 0
+    assert np.all(np.diff(key[:, 1])[same] >= 0), "sorted by (mmsi, ts)"
+    in_any = pc.scalar(False)
+    for m, s, e in zip(mmsis, starts, ends):
+        in_any = in_any | ((pc.field("mmsi") == m) & window_filter(dma.positions, s, e))
+    assert canonical(got).equals(canonical(dma.positions.filter(in_any))), "each row of the union of the windows, once"
+    assert got.num_rows > 50
+    assert loaded.tracks([], [], []).num_rows == 0

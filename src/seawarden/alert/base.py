@@ -13,7 +13,7 @@ from typing import Protocol, runtime_checkable
 
 import pyarrow as pa
 
-from seawarden.alert.model import Alert, AlertKey, Transition
+from seawarden.alert.model import Alert, AlertKey, LifecycleError, Transition
 from seawarden.detect.event import Event
 
 #: later reports of one event id: open < update < closed (closed is final)
@@ -37,6 +37,10 @@ EVENT_LOG = pa.schema([
     pa.field("status", pa.string(), nullable=False),
     pa.field("alert_id", pa.string()),
 ])
+
+
+class AlertConflictError(LifecycleError):
+    """The alert changed (another operator or process) between being read and being written; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -87,4 +91,14 @@ class AlertStore(Protocol):
 
     def next_seq(self, alert_id: str) -> int:
         """The sequence number the next transition of this alert gets."""
+        ...
+
+    def commit_transition(self, alert: Alert, transition: Transition) -> Transition:
+        """Compare-and-set for operator actions (optional: callers fall back to :meth:`commit` without it).
+
+        Writes ``alert`` and appends ``transition`` only if the stored status still is
+        ``transition.from_status``, under a lock, so two operators cannot both move one alert out of
+        the same state; the sequence number is assigned under that lock (``transition.seq`` is
+        updated and returned). Raises :class:`AlertConflictError` otherwise.
+        """
         ...

@@ -1,17 +1,88 @@
-"""Where decoded AIS is kept and queried: the embedded DuckDB store (default) behind the Store protocol."""
+"""Where decoded AIS is kept and queried, behind the Store protocol: the embedded DuckDB file (default,
+one analyst) or PostgreSQL + PostGIS (a team: several processes writing and reading at once).
 
-from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, Store, StoreInputError
+``open_store(spec)`` picks by the spec, so every ``--store`` option accepts both::
+
+    open_store("~/ais/seawarden.duckdb")                          # DuckDB file
+    open_store("postgresql://user:pw@db.example:5432/seawarden")  # PostGIS, schema public
+    open_store("postgresql://user:pw@db.example/seawarden#baltic")  # PostGIS, schema baltic
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, Store, StoreInputError, track_windows
 from seawarden.store.duckdb_store import DuckDBStore
 from seawarden.store.files import default_store_path, file_fingerprint
 from seawarden.store.migrations import StoreVersionError
+
+if TYPE_CHECKING:
+    from seawarden.alert.base import AlertStore
+
+_PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_spec(spec: str | Path | None) -> bool:
+    return isinstance(spec, str) and spec.strip().lower().startswith(_PG_SCHEMES)
+
+
+def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """A store from a ``--store`` value: a ``postgresql://`` URI (``#schema`` optional) or a DuckDB file path.
+
+    None means the default DuckDB file (:func:`default_store_path`). PostgreSQL needs the ``postgis``
+    extra (psycopg, Alembic, SQLAlchemy); its absence is reported, not raised as an ImportError.
+    """
+    if spec is None:
+        return DuckDBStore(default_store_path(), read_only=read_only)
+    if not is_postgres_spec(spec):
+        return DuckDBStore(Path(spec), read_only=read_only)
+    dsn, _, schema = str(spec).strip().partition("#")
+    try:
+        from seawarden.store.postgis import PostGISStore
+    except ImportError as exc:
+        raise StoreInputError(f"--store {spec.split('@')[-1]}: PostgreSQL needs the postgis extra "
+                              f"(pip install 'seawarden[postgis]'): {exc}") from exc
+    return PostGISStore(dsn, schema=schema or "public", read_only=read_only)
+
+
+def alert_store_for(store: Store) -> "AlertStore":
+    """The AlertStore that keeps events and alerts beside the AIS of ``store`` (same database, same connection)."""
+    if isinstance(store, DuckDBStore):
+        from seawarden.store.alerts_duckdb import DuckDBAlertStore
+
+        return DuckDBAlertStore(store)
+    from seawarden.store.postgis import PostGISStore
+
+    if isinstance(store, PostGISStore):
+        from seawarden.store.alerts_postgis import PostGISAlertStore
+
+        return PostGISAlertStore(store)
+    raise StoreInputError(f"no alert store for a {type(store).__name__}")
+
+
+def __getattr__(name: str) -> Any:
+    """``PostGISStore`` on first use only, so DuckDB users never import psycopg."""
+    if name == "PostGISStore":
+        from seawarden.store.postgis import PostGISStore
+
+        return PostGISStore
+    raise AttributeError(name)
+
 
 __all__ = [
     "STATIC_LATEST",
     "VESSEL_SUMMARY",
     "DuckDBStore",
+    "PostGISStore",
     "Store",
     "StoreInputError",
     "StoreVersionError",
+    "alert_store_for",
     "default_store_path",
     "file_fingerprint",
+    "is_postgres_spec",
+    "open_store",
+    "track_windows",
 ]

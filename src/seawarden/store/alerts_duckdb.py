@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from seawarden.alert.base import EVENT_LOG, KnownEvent
+from seawarden.alert.base import EVENT_LOG, AlertConflictError, KnownEvent
 from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
 from seawarden.detect.event import Event
 from seawarden.store.duckdb_store import MEMORY, DuckDBStore, _rel_to_table
@@ -31,6 +31,27 @@ def _utc(v: datetime | None) -> datetime | None:
     if v is None:
         return None
     return v.replace(tzinfo=timezone.utc) if v.tzinfo is None else v.astimezone(timezone.utc)
+
+
+def alerts_from_rows(rows: Sequence[Sequence[Any]], event_ids: dict[str, list[str]]) -> list[Alert]:
+    """Alert objects from rows of the alerts table (columns in ``_ALERT_COLS`` order) and their events."""
+    out = []
+    for r in rows:
+        d = dict(zip(_ALERT_COLS, r))
+        for k in ("created_at", "updated_at", "status_at"):
+            d[k] = _utc(d[k])
+        d["mmsi"], d["severity"] = int(d["mmsi"]), int(d["severity"])
+        out.append(Alert(**d, event_ids=event_ids[d["alert_id"]]))
+    return out
+
+
+def check_expected_status(alert_id: str, stored: str | None, transition: Transition) -> None:
+    """The compare of compare-and-set: refuse when the alert is gone or no longer in the status it was read in."""
+    if stored is None:
+        raise AlertConflictError(f"no alert with id {alert_id!r}")
+    if stored != transition.from_status:
+        raise AlertConflictError(f"alert {alert_id} is {stored} now (it was {transition.from_status} when read, "
+                                 f"someone else changed it); {transition.action} not applied")
 
 
 class DuckDBAlertStore:
@@ -67,14 +88,7 @@ class DuckDBAlertStore:
         for aid, eid in self._rows("SELECT alert_id, event_id FROM events WHERE list_contains(?, alert_id) "
                                    "ORDER BY start_ms, detected_ms, event_id", [ids]):
             evs[aid].append(eid)
-        out = []
-        for r in rows:
-            d = dict(zip(_ALERT_COLS, r))
-            for k in ("created_at", "updated_at", "status_at"):
-                d[k] = _utc(d[k])
-            d["mmsi"], d["severity"] = int(d["mmsi"]), int(d["severity"])
-            out.append(Alert(**d, event_ids=evs[d["alert_id"]]))
-        return out
+        return alerts_from_rows(rows, evs)
 
     def active_alerts(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Alert]:
         if not keys:
@@ -147,6 +161,16 @@ class DuckDBAlertStore:
                 self._con.executemany("INSERT INTO alert_history (alert_id, seq, happened_at, action, from_status, "
                                       "to_status, by_whom, reason, severity, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                       tr_rows)
+
+    def commit_transition(self, alert: Alert, transition: Transition) -> Transition:
+        """Compare-and-set inside one DuckDB transaction (DuckDB's single writer makes the check-then-write safe)."""
+        self.store._require_writable()
+        with self.store._transaction():
+            rows = self._rows("SELECT status FROM alerts WHERE alert_id = ?", [alert.alert_id])
+            check_expected_status(alert.alert_id, rows[0][0] if rows else None, transition)
+            transition.seq = self.next_seq(alert.alert_id)
+            self.commit([], [alert], [transition])
+        return transition
 
     def event_payload(self, event_id: str) -> dict[str, Any] | None:
         """The full stored Event JSON (evidence and config) of one event."""

@@ -10,10 +10,11 @@ being guessed as local time).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
+import numpy as np
 import pyarrow as pa
 
 from seawarden import schema
@@ -47,6 +48,49 @@ VESSEL_SUMMARY = pa.schema(
 )
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _ceil_ms(value: datetime) -> int:
+    """Stored times are whole milliseconds, so ``ts >= t`` is ``ts >= ceil_ms(t)`` (same for ``<``)."""
+    return -(-((value - _EPOCH) // timedelta(microseconds=1)) // 1000)
+
+
+def track_windows(mmsis: Sequence[int], starts: Sequence[datetime], ends: Sequence[datetime]) -> pa.Table:
+    """The windows of :meth:`Store.tracks` as one Arrow table (mmsi uint32, t0, t1), overlaps merged.
+
+    Overlapping or touching windows of one vessel become one, so a row is returned once whatever
+    the windows; empty windows are dropped. Checked like the single-track arguments (aware
+    datetimes, MMSI range, t1 >= t0) and whole-array, since suspects asks for hundreds at once.
+    """
+    from seawarden.timeutil import utc
+
+    if not len(mmsis) == len(starts) == len(ends):
+        raise StoreInputError(f"tracks: {len(mmsis)} mmsis, {len(starts)} starts and {len(ends)} ends; one of each per window")
+    m = np.asarray([int(x) for x in mmsis], dtype=np.int64)
+    if len(m) and (m.min() < 0 or m.max() >= 2**32):
+        raise StoreInputError(f"MMSI must be an integer in 0..4294967295, got {int(m.min() if m.min() < 0 else m.max())}")
+    t0 = np.asarray([_ceil_ms(utc(x, "start", StoreInputError)) for x in starts], dtype=np.int64)
+    t1 = np.asarray([_ceil_ms(utc(x, "end", StoreInputError)) for x in ends], dtype=np.int64)
+    if np.any(t1 < t0):
+        i = int(np.flatnonzero(t1 < t0)[0])
+        raise StoreInputError(f"tracks: window {i} of MMSI {m[i]} ends before it starts")
+    keep = t1 > t0
+    m, t0, t1 = m[keep], t0[keep], t1[keep]
+    order = np.lexsort((t0, m))
+    m, t0, t1 = m[order], t0[order], t1[order]
+    if len(m):
+        # a window opens a new run where it starts after every earlier window of its vessel has ended:
+        # running maximum of the ends, kept inside each vessel by lifting each vessel above the previous one
+        vessel_start = np.r_[True, m[1:] != m[:-1]]
+        lift = (np.cumsum(vessel_start) - 1) * (t1.max() - t0.min() + 1)
+        ended = np.maximum.accumulate(t1 + lift) - lift
+        first = np.flatnonzero(vessel_start | np.r_[True, t0[1:] > ended[:-1]])
+        m, t0, t1 = m[first], t0[first], np.maximum.reduceat(t1, first)
+    return pa.table({"mmsi": pa.array(m, pa.uint32()), "t0": pa.array(t0, pa.timestamp("ms", tz="UTC")),
+                     "t1": pa.array(t1, pa.timestamp("ms", tz="UTC"))})
+
+
 @runtime_checkable
 class Store(Protocol):
     """Append decoded AIS and answer the questions every later stage asks."""
@@ -65,6 +109,13 @@ class Store(Protocol):
 
     def track(self, mmsi: int, t0: datetime, t1: datetime) -> pa.Table:
         """POSITIONS rows of one vessel in ``[t0, t1)``, sorted by time."""
+        ...
+
+    def tracks(self, mmsis: Sequence[int], starts: Sequence[datetime], ends: Sequence[datetime]) -> pa.Table:
+        """POSITIONS rows of many vessels, each in its own ``[start, end)``, in one query; sorted by (mmsi, ts).
+
+        A row inside overlapping windows of one vessel is returned once (see :func:`track_windows`).
+        """
         ...
 
     def positions_in_box(

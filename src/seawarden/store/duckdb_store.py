@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -28,7 +28,7 @@ from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.rejects import IngestStats
 from seawarden.store import migrations
-from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, StoreInputError
+from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, StoreInputError, track_windows
 
 MEMORY = ":memory:"
 
@@ -80,6 +80,15 @@ def _mmsi(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= int(value) < 2**32:
         raise StoreInputError(f"MMSI must be an integer in 0..4294967295, got {value!r}")
     return int(value)
+
+
+def check_box(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> None:
+    """Refuse a box outside the globe or upside down (``lon_min > lon_max`` is a box across the antimeridian)."""
+    for name, value, limit in (("lon_min", lon_min, 180), ("lon_max", lon_max, 180), ("lat_min", lat_min, 90), ("lat_max", lat_max, 90)):
+        if not -limit <= float(value) <= limit:
+            raise StoreInputError(f"{name}={value} is outside -{limit}..{limit}")
+    if lat_min > lat_max:
+        raise StoreInputError(f"lat_min {lat_min} is north of lat_max {lat_max}")
 
 
 def conform(table: pa.Table | pa.RecordBatch, contract: pa.Schema, what: str) -> pa.Table:
@@ -232,14 +241,20 @@ class DuckDBStore:
     def track(self, mmsi: int, t0: datetime, t1: datetime) -> pa.Table:
         return self._positions("mmsi = $mmsi AND ts >= $t0 AND ts < $t1", {"mmsi": _mmsi(mmsi), **_window(t0, t1)})
 
+    def tracks(self, mmsis: Sequence[int], starts: Sequence[datetime], ends: Sequence[datetime]) -> pa.Table:
+        """Many tracks in one hash join of positions against the window list (one scan, not one per vessel)."""
+        self._con.register("_windows", track_windows(mmsis, starts, ends))
+        try:
+            rel = self._con.sql("SELECT p.* FROM positions p JOIN _windows w ON p.mmsi = w.mmsi AND p.ts >= w.t0 AND p.ts < w.t1 "
+                                "ORDER BY p.mmsi, p.ts")
+            return _rel_to_table(rel).cast(schema.POSITIONS)
+        finally:
+            self._con.unregister("_windows")
+
     def positions_in_box(
         self, lon_min: float, lat_min: float, lon_max: float, lat_max: float, t0: datetime, t1: datetime
     ) -> pa.Table:
-        for name, value, limit in (("lon_min", lon_min, 180), ("lon_max", lon_max, 180), ("lat_min", lat_min, 90), ("lat_max", lat_max, 90)):
-            if not -limit <= float(value) <= limit:
-                raise StoreInputError(f"{name}={value} is outside -{limit}..{limit}")
-        if lat_min > lat_max:
-            raise StoreInputError(f"lat_min {lat_min} is north of lat_max {lat_max}")
+        check_box(lon_min, lat_min, lon_max, lat_max)
         lon_test = "lon BETWEEN $lon_min AND $lon_max" if lon_min <= lon_max else "(lon >= $lon_min OR lon <= $lon_max)"
         params = {"lon_min": float(lon_min), "lon_max": float(lon_max), "lat_min": float(lat_min), "lat_max": float(lat_max)}
         return self._positions(f"ts >= $t0 AND ts < $t1 AND lat BETWEEN $lat_min AND $lat_max AND {lon_test}", {**params, **_window(t0, t1)})
