@@ -193,7 +193,7 @@ def _row_ranges(px: float, dlon: float, nc: int, base: int, cell_start) -> tuple
     return cell_start[base + c0], cell_start[base + c1 + 1], 0, 0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start, cell_items,
                    ax, ay, bx, by, out_seg, out_dist, out_t):
     """Exact nearest segment within `radius` metres for each query point (-1 / inf if none)."""
@@ -233,7 +233,7 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
                     if d1 > limit or d1 > best * tol + 1.0:
                         continue
                     d, t = _refined(px, py, dax, day, dbx, dby, t)
-                    if d < best:
+                    if d < best or (d == best and s < bseg):
                         best = d
                         bseg = s
                         bt = t
@@ -246,14 +246,200 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
         out_t[i] = bt
 
 
-@nb.njit(cache=True)
+# -- nearest through a cache of per-fine-cell candidate lists ----------------------------------------
+#
+# A ship reports every few seconds and moves tens of metres, and ships follow lanes: the same small
+# cells are queried over and over. For a fine cell C with centre c and half-diagonal h, any point p
+# in C has nearest distance <= min_s d(c, s) + h, and a segment s can only be nearest to p if
+# d(c, s) - h <= that bound. So the few segments with d(c, s) <= min(dmin + 2h, radius + h) are the
+# only candidates for every point of C; they are found once (one window scan of the coarse grid)
+# and kept, sorted by d(c, s) so the first candidate is usually the answer and the rest are pruned
+# by their bounding boxes. The answer is exact: the same distance computation as nearest_kernel,
+# the same tie rule (smaller distance, then smaller segment id).
+
+CACHE_EMPTY = -1
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _hash(key: int, mask: int) -> int:
+    h = (key * 0x9E3779B97F4A7C15) & 0x7FFFFFFFFFFFFFFF
+    return (h >> 17) & mask
+
+
+@nb.njit(cache=True, nogil=True)
+def _rehash(hkeys, hvals, cap):
+    nk = np.full(cap, CACHE_EMPTY, dtype=np.int64)
+    nv = np.empty(cap, dtype=np.int64)
+    mask = cap - 1
+    for j in range(hkeys.size):
+        k = hkeys[j]
+        if k == CACHE_EMPTY:
+            continue
+        h = _hash(k, mask)
+        while nk[h] != CACHE_EMPTY:
+            h = (h + 1) & mask
+        nk[h] = k
+        nv[h] = hvals[j]
+    return nk, nv
+
+
+@nb.njit(cache=True, nogil=True)
+def _cell_candidates(cx, cy, h, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start, cell_items,
+                     ax, ay, bx, by, stamp, tag, buf_s, buf_d) -> int:
+    """Candidates of the fine cell centred (cx, cy) with half-diagonal h (m) into buf_s (sorted by
+    distance from the centre, buf_d); returns their number."""
+    nrows = row_ncols.size
+    reachable = radius + h
+    r0, r1, dlon = _window(cy, reachable + reach, dlat, row_min, nrows)
+    m = 0
+    dmin = np.inf
+    kx0, ky0 = _scales(cy)
+    for row in range(r0, r1 + 1):
+        a0, a1, b0, b1 = _row_ranges(cx, dlon, row_ncols[row], row_offset[row], cell_start)
+        for jj in range((a1 - a0) + (b1 - b0)):
+            j = a0 + jj if jj < a1 - a0 else b0 + jj - (a1 - a0)
+            s = cell_items[j]
+            if stamp[s] == tag:
+                continue
+            stamp[s] = tag
+            dax = _wrap(ax[s] - cx)
+            dbx = dax + (bx[s] - ax[s])
+            day = ay[s] - cy
+            dby = by[s] - cy
+            # the frame errs by well under 1 % at these ranges: keep a margin on every bound
+            cut = min(dmin + 2.0 * h, reachable) * 1.02 + 10.0
+            if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
+                continue
+            if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut):
+                continue
+            t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
+            if math.hypot((dax + t * (dbx - dax)) * kx0, (day + t * (dby - day)) * ky0) > cut * 1.02:
+                continue
+            d, t = _refined(cx, cy, dax, day, dbx, dby, t)
+            if d > reachable * 1.01 + 5.0:
+                continue
+            buf_s[m] = s
+            buf_d[m] = d
+            m += 1
+            if d < dmin:
+                dmin = d
+    limit = min(dmin + 2.0 * h, reachable) * 1.01 + 5.0
+    k = 0
+    for q in range(m):
+        if buf_d[q] <= limit:
+            buf_s[k] = buf_s[q]
+            buf_d[k] = buf_d[q]
+            k += 1
+    order = np.argsort(buf_d[:k], kind="mergesort")
+    tmp = buf_s[:k].copy()
+    for q in range(k):
+        buf_s[q] = tmp[order[q]]
+    return k
+
+
+@nb.njit(cache=True, nogil=True)
+def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, row_ncols, row_offset, cell_start,
+                          cell_items, ax, ay, bx, by, hkeys, hvals, cstart, citems, state, out_seg, out_dist, out_t):
+    """nearest_kernel's answers through the fine-cell candidate cache (hkeys/hvals: open-addressing
+    map cell key -> cell number; cstart/citems: CSR candidate lists; state = [cells, items]).
+    Returns the (possibly grown) cache arrays."""
+    nseg = ax.size
+    stamp = np.full(nseg, -1, dtype=np.int64)
+    buf_s = np.empty(max(nseg, 1), dtype=np.int32)
+    buf_d = np.empty(max(nseg, 1))
+    ncol = int(math.ceil(360.0 / fine_deg))
+    ncells = state[0]
+    nitems = state[1]
+    mask = hkeys.size - 1
+    for i in range(qlon.size):
+        px = qlon[i]
+        py = qlat[i]
+        best = np.inf
+        bseg = -1
+        bt = np.nan
+        if math.isfinite(px) and math.isfinite(py) and -90.0 <= py <= 90.0:
+            px = _wrap(px)
+            fr = int(math.floor((py + 90.0) / fine_deg))
+            fc = int(math.floor((px + 180.0) / fine_deg)) % ncol
+            key = fr * ncol + fc
+            h = _hash(key, mask)
+            while hkeys[h] != CACHE_EMPTY and hkeys[h] != key:
+                h = (h + 1) & mask
+            if hkeys[h] == CACHE_EMPTY:
+                lat0 = fr * fine_deg - 90.0
+                lat1 = lat0 + fine_deg
+                near_eq = 0.0 if lat0 <= 0.0 <= lat1 else min(abs(lat0), abs(lat1))
+                half = 0.5 * math.hypot(fine_deg * M_PER_DEG_MAX * math.cos(min(near_eq, 90.0) * DEG),
+                                        fine_deg * M_PER_DEG_MAX)
+                half = half * 1.01 + 1.0
+                cx = _wrap(fc * fine_deg - 180.0 + 0.5 * fine_deg)
+                cy = min(max(lat0 + 0.5 * fine_deg, -90.0), 90.0)
+                k = _cell_candidates(cx, cy, half, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start,
+                                     cell_items, ax, ay, bx, by, stamp, ncells, buf_s, buf_d)
+                if ncells + 2 > cstart.size:
+                    cstart = _grow(cstart, 2 * cstart.size)
+                if nitems + k > citems.size:
+                    citems = _grow(citems, max(2 * citems.size, nitems + k))
+                citems[nitems:nitems + k] = buf_s[:k]
+                cstart[ncells] = nitems
+                nitems += k
+                cstart[ncells + 1] = nitems
+                hkeys[h] = key
+                hvals[h] = ncells
+                ncells += 1
+                if 2 * ncells > hkeys.size:
+                    hkeys, hvals = _rehash(hkeys, hvals, 2 * hkeys.size)
+                    mask = hkeys.size - 1
+                    h = _hash(key, mask)
+                    while hkeys[h] != key:
+                        h = (h + 1) & mask
+            cell = hvals[h]
+            kx0, ky0 = _scales(py)
+            far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
+            tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
+            limit = radius * tol + 1.0
+            for j in range(cstart[cell], cstart[cell + 1]):
+                s = citems[j]
+                dax = _wrap(ax[s] - px)
+                dbx = dax + (bx[s] - ax[s])
+                day = ay[s] - py
+                dby = by[s] - py
+                cut = min(limit, best * tol + 1.0)
+                if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
+                    continue
+                if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut * tol) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut * tol):
+                    continue
+                t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
+                fx = (dax + t * (dbx - dax)) * kx0
+                fy = (day + t * (dby - day)) * ky0
+                d1 = math.hypot(fx, fy)
+                if d1 > limit or d1 > best * tol + 1.0:
+                    continue
+                d, t = _refined(px, py, dax, day, dbx, dby, t)
+                if d < best or (d == best and s < bseg):
+                    best = d
+                    bseg = s
+                    bt = t
+            if best > radius:
+                best = np.inf
+                bseg = -1
+                bt = np.nan
+        out_seg[i] = bseg
+        out_dist[i] = best
+        out_t[i] = bt
+    state[0] = ncells
+    state[1] = nitems
+    return hkeys, hvals, cstart, citems
+
+
+@nb.njit(cache=True, nogil=True)
 def _grow(a, n):
     b = np.empty(n, dtype=a.dtype)
     b[: a.size] = a
     return b
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def crossings_kernel(lon0, lat0, lon1, lat1, spacing, reach, dlat, row_min, row_ncols, row_offset, cell_start,
                      cell_items, ax, ay, bx, by, closed_end):
     """Every proper intersection of vessel segments (pairs) with indexed segments.
@@ -333,7 +519,7 @@ def crossings_kernel(lon0, lat0, lon1, lat1, spacing, reach, dlat, row_min, row_
     return o_pair[:m], o_seg[:m], o_t[:m], o_u[:m], o_ang[:m]
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def along_m(seg, t, ax, ay, bx, by):
     """Metres from each segment's start to parameter t along the lon/lat-straight segment
     (Simpson's rule on the local metric; exact enough because the scale varies smoothly)."""

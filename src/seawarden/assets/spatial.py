@@ -7,6 +7,7 @@ compiled kernels. Distances are metres on WGS84 (see `_kernels` for the frame an
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,20 +22,45 @@ def _f64(a: np.ndarray | list[float] | float) -> np.ndarray:
     return np.ascontiguousarray(np.atleast_1d(np.asarray(a, dtype=np.float64)))
 
 
+#: fine cells (m) whose candidate segments nearest_segment remembers: ships report every few seconds
+#: and keep to lanes, so a cell is typically queried many times after the one scan that fills it
+FINE_CELL_M = 500.0
+#: fine cells remembered per query radius before the cache starts afresh (~25 MB at 10 candidates/cell)
+MAX_CACHED_CELLS = 1 << 20
+
+
+class _CandidateCache:
+    """Open-addressing map fine cell -> candidate segments (CSR), filled by K.nearest_cached_kernel."""
+
+    def __init__(self) -> None:
+        self.hkeys = np.full(1 << 12, K.CACHE_EMPTY, dtype=np.int64)
+        self.hvals = np.zeros(1 << 12, dtype=np.int64)
+        self.cstart = np.zeros(1 << 11, dtype=np.int64)
+        self.citems = np.zeros(1 << 14, dtype=np.int32)
+        self.state = np.zeros(2, dtype=np.int64)  # cells, items
+
+    def full(self) -> bool:
+        return int(self.state[0]) >= MAX_CACHED_CELLS
+
+
 class SegmentIndex:
     """Grid of segment references with exact nearest-segment and segment-crossing queries.
 
     Generic over what the segments belong to (`segments.owner`): assets, coastlines, ports
     (a port is a zero-length segment)."""
 
-    def __init__(self, segments: Segments, cell_m: float = 10_000.0, spacing_m: float | None = None):
-        if cell_m <= 0:
-            raise ValueError("cell_m must be > 0")
+    def __init__(self, segments: Segments, cell_m: float = 10_000.0, spacing_m: float | None = None,
+                 fine_m: float = FINE_CELL_M):
+        if cell_m <= 0 or fine_m <= 0:
+            raise ValueError("cell_m and fine_m must be > 0")
         self.segments = segments
         self.cell_m = float(cell_m)
         self.spacing_m = float(spacing_m if spacing_m is not None else cell_m / 2.0)
         s = segments
         self._grid = K.build_grid(s.ax, s.ay, s.bx, s.by, self.cell_m, self.spacing_m)
+        self._fine_deg = float(fine_m) / K.M_PER_DEG_LAT_MIN
+        self._caches: dict[float, _CandidateCache] = {}
+        self._lock = threading.Lock()
 
     @property
     def reach_m(self) -> float:
@@ -51,7 +77,18 @@ class SegmentIndex:
         dist = np.empty(n)
         t = np.empty(n)
         s = self.segments
-        K.nearest_kernel(lon, lat, float(max_distance_m), self.reach_m, *self._grid, s.ax, s.ay, s.bx, s.by, seg, dist, t)
+        radius = float(max_distance_m)
+        if radius + self.reach_m < self.cell_m:  # a window of a few coarse cells: scanning it is cheaper
+            K.nearest_kernel(lon, lat, radius, self.reach_m, *self._grid, s.ax, s.ay, s.bx, s.by, seg, dist, t)
+            return seg, dist, t
+        with self._lock:  # the cache is shared state; the kernel itself releases the GIL
+            cache = self._caches.get(radius)
+            if cache is None or cache.full():
+                cache = self._caches[radius] = _CandidateCache()
+            c = cache
+            c.hkeys, c.hvals, c.cstart, c.citems = K.nearest_cached_kernel(
+                lon, lat, radius, self.reach_m, self._fine_deg, *self._grid, s.ax, s.ay, s.bx, s.by,
+                c.hkeys, c.hvals, c.cstart, c.citems, c.state, seg, dist, t)
         return seg, dist, t
 
     def crossing_segments(self, lon0, lat0, lon1, lat1):
