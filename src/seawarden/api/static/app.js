@@ -113,7 +113,9 @@ async function main() {
   }
 
   // Basemap first (it is local), then the API; each failure is shown but does not stop the rest.
+  performance.mark("basemap-start");
   await loadBasemap(map).catch((e) => status.notify(`basemap: ${e.message}`, "error"));
+  performance.measure("basemap", "basemap-start");
   const results = await Promise.allSettled([loadAssets(map), vessels.load(), alerts.load(), api("health")]);
   if (results[0].status === "fulfilled") { assets = results[0].value; fitTo(map, assets.filter((f) => f.geometry)); }
   if (results[3].status === "fulfilled") status.setClock(results[3].value.last_position);

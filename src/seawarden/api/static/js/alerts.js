@@ -118,7 +118,8 @@ export class AlertList {
         el("span", { class: `badge badge-${a.status}` }, a.status)),
       el("div", { class: "alert-meta" },
         `MMSI ${a.mmsi}` + (a.asset_name ? ` · ${a.asset_name}` : "") +
-        ` · opened ${formatTime(a.opened)}` + (a.n_events ? ` · ${a.n_events} events` : (a.event_ids ? ` · ${a.event_ids.length} events` : "")) +
+        // stream time of the behaviour (a replay's past), not the wall-clock time the alert was raised
+        ` · since ${formatTime(a.first_event ?? a.opened)}` + ` · ${a.n_events ?? (a.event_ids || []).length} event(s)` +
         (a.status_by ? ` · ${a.status} by ${a.status_by}` : "")),
       actions);
     li.addEventListener("click", () => this.select(a.id));
