@@ -1,0 +1,274 @@
+"""The running service: inputs -> store (batched) -> DetectionEngine -> AlertPipeline -> sinks, plus the live feed.
+
+Producers (one thread for the paced file replay, one per live socket) put decoded batches on a
+bounded queue; one consumer thread owns every write: it appends to the store at most every
+``flush_interval_s`` (one transaction per flush, not per 50 ms chunk), runs the detectors on the
+same rows and hands the events to the alert pipeline -- all under ``lock``, the lock operator
+actions from the API take too, so the one DuckDB writer connection is never used by two threads
+at once. The live positions feed is updated as rows arrive, so the map moves between flushes.
+
+Stopping (Ctrl-C / SIGTERM -> :meth:`WatchService.stop`) closes the inputs, stores what was
+already decoded, flushes the detectors (open events close) and the alert sinks.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from seawarden.alert.pipeline import AlertPipeline
+from seawarden.api.feed import PositionFeed
+from seawarden.detect.config import DetectConfig
+from seawarden.detect.engine import DetectionEngine
+from seawarden.ingest.batch import DecodedBatch
+from seawarden.store.duckdb_store import DuckDBStore
+from seawarden.watch.pacing import Pacer, shift_time
+
+log = logging.getLogger(__name__)
+
+LOOP_GAP_MS = 60_000  # event time between the end of one loop pass and the start of the next
+
+
+@dataclass
+class Input:
+    """One thing to read: a file (replayed, paced) or a live feed (as it arrives)."""
+
+    name: str
+    open: Callable[[], Any]  # -> an object with batches() (and close() for live feeds)
+    live: bool = False
+    fingerprint: str | None = None  # files: skip storing what the store already ingested
+
+
+@dataclass
+class _Done:
+    """Queue marker: an input pass ended; mark it ingested once its rows are stored."""
+
+    name: str
+    fingerprint: str | None
+    stats: dict[str, Any]
+
+
+_END = object()
+
+
+class WatchService:
+    def __init__(self, db: DuckDBStore, inputs: list[Input], pipeline: AlertPipeline, *, feed: PositionFeed,
+                 lock: threading.RLock, index=None, detect_config: DetectConfig | None = None, speed: float | None = None,
+                 loop: bool = False, flush_interval_s: float = 1.0, flush_rows: int = 200_000, queue_batches: int = 256,
+                 step_s: float = 0.5) -> None:
+        self.db, self.inputs, self.pipeline, self.feed, self.lock = db, inputs, pipeline, feed, lock
+        self.detect_config = detect_config or DetectConfig.load()
+        self.engine = DetectionEngine(self.detect_config, index)
+        self.speed, self.loop = speed, loop
+        self.pacer = Pacer(speed, step_s=step_s)
+        self.flush_interval_s, self.flush_rows = flush_interval_s, flush_rows
+        self.queue: queue.Queue = queue.Queue(maxsize=queue_batches)
+        self.stop_event = threading.Event()
+        self.replay_done = threading.Event()  # every file input replayed (and not looping)
+        self.stopped = threading.Event()  # the consumer has flushed everything and ended
+        self.stats: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.events_by_type: Counter[str] = Counter()
+        self.changes: Counter[str] = Counter()
+        self.errors: list[str] = []
+        self.passes = 0
+        self._open_live: list[Any] = []
+        self._threads: list[threading.Thread] = []
+        self._pending: list[DecodedBatch] = []
+        self._pending_store: list[DecodedBatch] = []
+        self._pending_rows = 0
+        self._last_flush = time.monotonic()
+
+    # -- life cycle ----------------------------------------------------------------------------
+    def start(self) -> None:
+        files = [i for i in self.inputs if not i.live]
+        producers = [threading.Thread(target=self._replay, args=(files,), name="seawarden-replay", daemon=True)] if files else []
+        producers += [threading.Thread(target=self._live, args=(i,), name=f"seawarden-live-{n}", daemon=True)
+                      for n, i in enumerate(self.inputs) if i.live]
+        if not files:
+            self.replay_done.set()
+        self._producers = producers
+        consumer = threading.Thread(target=self._consume, args=(len(producers),), name="seawarden-ingest", daemon=True)
+        self._threads = [*producers, consumer]
+        for t in self._threads:
+            t.start()
+
+    def stop(self, timeout: float = 30.0) -> bool:
+        """Close the inputs, store what was decoded, flush detectors and sinks. True when everything ended in time."""
+        self.stop_event.set()
+        for src in list(self._open_live):
+            close = getattr(src, "close", None)
+            if close is not None:
+                close()
+        return self.stopped.wait(timeout)
+
+    def stream_stats(self) -> dict[str, Any]:
+        """Counters for /api/health, /api/metrics and the SSE stats frame."""
+        return {**self.stats, "rejected": dict(self.rejected), "events_by_type": dict(self.events_by_type),
+                "alert_changes": dict(self.changes), "passes": self.passes, "replay_done": self.replay_done.is_set(),
+                "queue": self.queue.qsize(), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
+
+    def replace_index(self, index) -> None:
+        """New assets: close what the old detectors had open, then detect against the new index."""
+        with self.lock:
+            self._handle(self.engine.flush())
+            self.engine = DetectionEngine(self.detect_config, index)
+
+    # -- producers -----------------------------------------------------------------------------
+    def _put(self, item: Any) -> bool:
+        """Blocking put (back-pressure on a replay); after stop() too, so what was decoded is still stored."""
+        while not self.stopped.is_set():
+            try:
+                self.queue.put(item, timeout=0.25)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def _wait_until(self, start: float) -> Callable[[float], bool]:
+        def wait(due_s: float) -> bool:
+            while True:
+                left = start + due_s - time.monotonic()
+                if left <= 0 or self.stop_event.is_set():
+                    return not self.stop_event.is_set()
+                self.stop_event.wait(min(left, 0.25))
+        return wait
+
+    def _replay(self, files: list[Input]) -> None:
+        start = time.monotonic()
+        span: list[int] = []  # first/last event time of pass 0 (for the loop shift)
+        try:
+            while not self.stop_event.is_set():
+                shift = 0 if self.passes == 0 else self.passes * (span[1] - span[0] + LOOP_GAP_MS)
+                for item in files:
+                    try:
+                        batches = self._shifted(item.open().batches(), shift, span if self.passes == 0 else None)
+                        stats = Counter()
+                        for b in self.pacer.paced(batches, self._wait_until(start)):
+                            stats["lines"] += b.stats.lines
+                            if not self._put((item, b, self.passes)):
+                                return
+                    except (OSError, ValueError) as exc:
+                        self.errors.append(f"{item.name}: {exc}")
+                        log.error("replay of %s failed: %s", item.name, exc)
+                        continue
+                    if self.stop_event.is_set():
+                        return
+                    fp = item.fingerprint if self.passes == 0 else (f"{item.fingerprint}#pass{self.passes}" if item.fingerprint else None)
+                    if not self._put(_Done(item.name, fp, dict(stats))):
+                        return
+                self.passes += 1
+                if not self.loop or len(span) < 2:
+                    break
+        finally:
+            self.replay_done.set()
+            self.queue.put(_END)
+
+    @staticmethod
+    def _shifted(batches: Iterator[DecodedBatch], shift_ms: int, span: list[int] | None) -> Iterator[DecodedBatch]:
+        import pyarrow.compute as pc
+
+        for b in batches:
+            if span is not None and b.positions.num_rows:
+                lo, hi = (int(v.value) for v in pc.min_max(b.positions["ts"]).values())
+                if not span:
+                    span.extend([lo, hi])
+                span[0], span[1] = min(span[0], lo), max(span[1], hi)
+            yield shift_time(b, shift_ms)
+
+    def _live(self, item: Input) -> None:
+        try:
+            src = item.open()
+            self._open_live.append(src)
+            if self.stop_event.is_set():
+                src.close()
+            for b in src.batches():
+                if not self._put((item, b, 0)):
+                    break
+        except (OSError, ValueError, ConnectionError) as exc:
+            self.errors.append(f"{item.name}: {exc}")
+            log.error("live input %s failed: %s", item.name, exc)
+        finally:
+            self.queue.put(_END)
+
+    # -- the consumer: every write happens here (or in an operator action, under the same lock) --
+    def _consume(self, producers: int) -> None:
+        ended = 0
+        try:
+            while ended < producers:
+                try:
+                    item = self.queue.get(timeout=self.flush_interval_s / 2)
+                except queue.Empty:
+                    item = None
+                if item is _END:
+                    ended += 1
+                elif isinstance(item, _Done):
+                    self._flush()
+                    if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
+                        with self.lock:
+                            self.db.mark_ingested(item.fingerprint, item.name, item.stats)
+                elif item is not None:
+                    self._receive(*item)
+                if self._pending and (time.monotonic() - self._last_flush >= self.flush_interval_s
+                                      or self._pending_rows >= self.flush_rows):
+                    self._flush()
+            self._flush()
+            with self.lock:
+                self._handle(self.engine.flush())
+        except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
+            self.errors.append(f"ingest loop: {exc!r}")
+            log.exception("ingest loop failed")
+        finally:
+            self.stopped.set()
+
+    def _receive(self, item: Input, batch: DecodedBatch, pass_no: int) -> None:
+        self.feed.update(batch.positions)
+        self.stats["batches"] += 1
+        self.stats["positions"] += batch.positions.num_rows
+        self.stats["static"] += batch.static.num_rows
+        self.stats["other"] += batch.other.num_rows
+        self.stats["lines"] += batch.stats.lines
+        for reason, n in batch.stats.as_dict()["rejected"].items():
+            self.rejected[reason] += n
+        self._pending.append(batch)
+        fp = item.fingerprint if pass_no == 0 else (f"{item.fingerprint}#pass{pass_no}" if item.fingerprint else None)
+        if fp is None or not self._already(fp):
+            self._pending_store.append(batch)
+        else:
+            self.stats["replayed_not_stored"] += batch.positions.num_rows
+        self._pending_rows += batch.n_rows
+
+    def _already(self, fingerprint: str) -> bool:
+        cache = self.__dict__.setdefault("_ingested_cache", {})
+        if fingerprint not in cache:
+            with self.lock:
+                cache[fingerprint] = self.db.has_ingested(fingerprint)
+        return cache[fingerprint]
+
+    def _flush(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        batch = DecodedBatch.concat(self._pending)
+        store = DecodedBatch.concat(self._pending_store) if self._pending_store else None
+        self._pending, self._pending_store, self._pending_rows = [], [], 0
+        with self.lock:
+            if store is not None and store.n_rows:
+                self.db.append(store)
+                self.stats["store_appends"] += 1
+                self.stats["stored_rows"] += store.n_rows
+            self._handle(self.engine.process(batch))
+
+    def _handle(self, events: list) -> None:
+        if not events:
+            return
+        self.stats["events"] += len(events)
+        self.events_by_type.update(e.type for e in events)
+        for c in self.pipeline.handle(events):
+            self.changes[c.change] += 1
