@@ -37,6 +37,22 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class():
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn re-raises Ctrl-C/SIGTERM after its shutdown, which would skip ours (flush detectors, close alerts)."""
+
+        received: list[int] = []
+
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            self.received.append(sig)
+            self._captured_signals.clear()
+
+    return Server
+
+
 def watch(
     sources: Optional[list[str]] = typer.Argument(None, help="files to replay (NMEA, CSV, Parquet) and/or live feeds tcp://host:port, udp://host:port"),
     speed: Optional[str] = typer.Option(None, "--speed", help="replay speed: 1 (real time), 60, any factor, or max; default 1 (demo: 60)"),
@@ -84,6 +100,7 @@ def watch(
     if webhook and not webhook_secret:
         raise _fail("--webhook needs --webhook-secret (or SEAWARDEN_WEBHOOK_SECRET): receivers must verify what they get")
     sock = bind_socket(host, port)
+    _Server = _server_class()
     try:
         tokens_path = tokens or data_home() / TOKENS_FILE
         try:
@@ -129,7 +146,7 @@ def watch(
         out.print(f"Console: [bold]{url}[/bold]" + (f"  (token of {best[0]})" if best else ""))
         if not no_browser:
             threading.Timer(1.0, lambda: webbrowser.open(url)).start()
-        server = uvicorn.Server(uvicorn.Config(rt.app, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
+        server = _Server(uvicorn.Config(rt.app, log_level="warning", timeout_graceful_shutdown=3, lifespan="on"))
         started = time.monotonic()
         server.run(sockets=[sock])  # returns on Ctrl-C / SIGTERM
     finally:
