@@ -77,3 +77,50 @@ def test_two_transmitters_on_one_mmsi_stay_apart(shared_data):
     # the primary track keeps the real ship's speeds: no 30 km teleports inside it
     assert np.nanmax(ch.implied_kn[primary & (ch.dt_s > 5)]) < 40
     assert (ch.brk == BRK_GAP).sum() == 0
+
+
+def _reference_track(fx: Fixes, sog: np.ndarray, cog: np.ndarray, primary: np.ndarray, slot_rows: np.ndarray,
+                     upto: int, t0: int, t1: int, K: int, max_points: int) -> list[list]:
+    """Independent reading of the evidence rule: the vessel's last K primary fixes delivered before
+    the event, those within [t0, t1], evenly thinned to max_points."""
+    rows = slot_rows[(slot_rows < upto) & primary[slot_rows]][-K:]
+    rows = rows[(fx.ts[rows] >= t0) & (fx.ts[rows] <= t1)]
+    if rows.size > max_points:
+        rows = rows[np.linspace(0, rows.size - 1, max_points).round().astype(int)]
+    out = []
+    for r in rows:
+        iso = str(np.datetime64(int(fx.ts[r]), "ms")) + "Z"
+        vals = [round(float(v), nd) for v, nd in ((fx.lat[r], 6), (fx.lon[r], 6), (sog[r], 2), (cog[r], 1))]
+        out.append([iso] + [v if np.isfinite(v) else None for v in vals])
+    return out
+
+
+def test_evidence_tracks_match_the_stream_however_it_was_chunked(shared_data):
+    """Many events at once (ring of earlier chunks + rows of the current one) give each vessel's
+    own recent primary fixes, as an independent per-event reading of the whole stream does."""
+    fx = fixes_from_arrow(kystverket(shared_data))
+    fx = fx.take(np.argsort(fx.ts, kind="stable")[:6000])
+    whole = Tracker().advance(fx)
+    primary = whole.sub == 0
+    rng = np.random.default_rng(4)
+    tr = Tracker()
+    K, max_points = tr.params.ring_size, 9
+    cuts = [0, 1700, 1701, 4200, len(fx)]
+    checked = 0
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        chunk = tr.advance(fx.take(np.arange(a, b)))
+        if b > a:
+            uptos = rng.integers(0, b - a + 1, 40)
+            slots = chunk.slot[np.minimum(uptos, b - a - 1)]
+            t1 = fx.ts[a + np.maximum(uptos - 1, 0)]
+            t0 = t1 - rng.integers(0, 3_600_000, 40)
+            got = tr.evidence_tracks(chunk, slots, uptos, t0, t1, max_points)
+            for j in range(40):
+                rows = np.flatnonzero(whole.slot == slots[j])
+                ref = _reference_track(fx, whole.sog, whole.cog, primary, rows, a + int(uptos[j]), int(t0[j]),
+                                       int(t1[j]), K, max_points)
+                assert got[j] == ref
+                checked += len(ref) > 0
+            assert got[0] == tr.evidence_points(chunk, int(slots[0]), int(uptos[0]), int(t0[0]), int(t1[0]), max_points)
+        tr.commit(chunk)
+    assert checked > 60

@@ -105,10 +105,16 @@ class DetectionEngine:
         return events
 
     def _build(self, det: Detector, raw: RawEvents, chunk: TrackChunk | None) -> list[Event]:
-        out = []
+        out: list[Event] = []
+        if not raw.n:
+            return out
         mmsi_of = self.tracker.vessels.mmsi_of_slot
-        for k in range(raw.n):
-            upto, slot, status, start, end, detected, asset, other, profile, subtype = (int(x) for x in raw.ei[k])
+        leads = np.array([float(p.get("evidence_lead_s", 600)) * 1000 for p in det.profiles])
+        starts = raw.ei[:, 3]
+        t0s = np.where(starts == NO_TIME, NO_TIME, starts - leads[raw.ei[:, 8]].astype(np.int64))
+        tracks = self.tracker.evidence_tracks(chunk, raw.ei[:, 1], raw.ei[:, 0], t0s, raw.ei[:, 5], self.max_points)
+        for k, row in enumerate(raw.ei.tolist()):
+            upto, slot, status, start, end, detected, asset, other, profile, subtype = row
             lat, lon = float(raw.ef[k, 0]), float(raw.ef[k, 1])
             values = {name: float(raw.ef[k, 2 + j]) for j, name in enumerate(det.VALUES)}
             params = det.profiles[profile]
@@ -117,8 +123,7 @@ class DetectionEngine:
             in_corr = bool(values.get("in_corridor", 0.0) > 0.5)
             evidence = det.evidence(values, params, sub)
             end_ms = None if end == NO_TIME else end
-            t0 = start - int(float(params.get("evidence_lead_s", 600)) * 1000)
-            evidence["track"] = self.tracker.evidence_points(chunk, slot, upto, t0, detected, self.max_points)
+            evidence["track"] = tracks[k]
             out.append(Event(
                 type=det.name, subtype=sub, mmsi=int(mmsi_of[slot]), start=start, end=end_ms, lat=lat, lon=lon,
                 severity=clamp_severity(det.severity(values, params, sub, crit, in_corr)),
