@@ -3,6 +3,8 @@ DetectionEngine and the real Estlink 2 route from GridKit), computed once per se
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,10 @@ from seawarden.assets import AssetIndex, load_gridkit_dc
 from seawarden.detect import DetectionEngine
 from seawarden.detect.eval.scenarios import DEFAULT_SEED, baltic_eagle_s_estlink2
 from seawarden.detect.event import Event
+from seawarden.store import alert_store_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))  # the store tests' backend factory
+from store_backends import StoreFactory  # noqa: E402
 
 GRIDKIT_DC = "power_links_entsoe_gridkit/gridkit_dc_links_europe.geojson"
 #: An operator's watch corridor around Estlink 2 in the Gulf of Finland (the Eagle S dragged ~100 km):
@@ -37,3 +43,15 @@ def eagle_s_batches(shared_data: Path, eagle_s, estlink_assets) -> list[list[Eve
     out = [engine.process(pos.slice(i, 500)) for i in range(0, pos.num_rows, 500)]
     out.append(engine.flush())
     return out
+
+
+@pytest.fixture(params=["duckdb", "postgis"])
+def alert_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Callable[..., object]]:
+    """Opens AlertStores of one backend by name (a fresh one per name; the same name reaches the same data)."""
+    with StoreFactory(request.param, tmp_path) as stores:
+        yield lambda name="alerts": alert_store_for(stores(name))
+
+
+@pytest.fixture()
+def alert_store(alert_stores):
+    return alert_stores()

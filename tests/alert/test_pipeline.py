@@ -1,4 +1,6 @@
-"""Eagle S replay -> alerts: one escalating alert per vessel+asset+kind, lifecycle, idempotent re-runs."""
+"""Eagle S replay -> alerts: one escalating alert per vessel+asset+kind, lifecycle, idempotent re-runs.
+
+Every test runs on both alert stores (DuckDB and PostGIS, fixtures in conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from seawarden.alert import AlertPipeline, AlertSettings, LifecycleError
-from seawarden.store.alerts_duckdb import DuckDBAlertStore
 
 #: A cautious Estlink 2 operator: approaches and crossings of the cable open (low-severity) alerts too.
 CAUTIOUS = {"alerts": {"min_severity": {"approach": 2, "cable_crossing": 2}}}
@@ -27,10 +28,8 @@ def _replay(pipe, batches):
 
 
 @pytest.fixture()
-def store():
-    s = DuckDBAlertStore.open()
-    yield s
-    s.close()
+def store(alert_store):
+    return alert_store
 
 
 def test_drag_is_one_alert_that_escalates(store, eagle_s, eagle_s_batches):
@@ -78,13 +77,12 @@ def test_rerunning_the_same_input_never_duplicates(store, eagle_s_batches):
     assert after == before and {a: len(store.history(a)) for a, *_ in after} == hist
 
 
-def test_replay_into_a_fresh_store_gives_the_same_alert_ids(eagle_s_batches):
+def test_replay_into_a_fresh_store_gives_the_same_alert_ids(alert_stores, eagle_s_batches):
     ids = []
-    for _ in range(2):
-        s = DuckDBAlertStore.open()
+    for name in ("first", "second"):
+        s = alert_stores(name)
         AlertPipeline(s).handle([e for b in eagle_s_batches for e in b])
         ids.append(sorted(a.alert_id for a in s.list_alerts()))
-        s.close()
     assert ids[0] == ids[1] and ids[0]
 
 
@@ -134,3 +132,103 @@ def test_dismiss_from_open_and_new_incident_after_dismissal(store, eagle_s, eagl
 def test_unknown_config_key_is_refused():
     with pytest.raises(ValueError, match="merge_windw_s"):
         AlertSettings.from_dict({"alerts": {"merge_windw_s": 10}})
+
+
+# -- several operators / processes on one alert ---------------------------------------------------
+def _ack_of(alert, by: str, at: datetime):
+    """What an operator's console builds from the alert it has read: the acknowledged alert and its transition."""
+    from dataclasses import replace
+
+    from seawarden.alert.model import Transition
+
+    moved = replace(alert, status="acknowledged", status_by=by, status_at=at, updated_at=at)
+    return moved, Transition(alert.alert_id, 0, at, "acknowledge", alert.status, "acknowledged", alert.severity, by=by)
+
+
+def _drag_alert(store, eagle_s, eagle_s_batches):
+    AlertPipeline(store, clock=Clock()).handle([e for b in eagle_s_batches for e in b])
+    return next(a for a in store.list_alerts(mmsi=eagle_s.labels[0]["mmsi"]) if a.kind == "seabed_threat")
+
+
+def test_two_operators_cannot_both_acknowledge_one_alert(alert_stores, eagle_s, eagle_s_batches):
+    from seawarden.alert.base import AlertConflictError
+
+    store = alert_stores()
+    alert = _drag_alert(store, eagle_s, eagle_s_batches)
+    other = alert_stores() if type(store).__name__ == "PostGISAlertStore" else store  # a second connection where there can be one
+    seen_by_a, seen_by_b = store.get(alert.alert_id), other.get(alert.alert_id)  # both read it open
+    t = datetime(2026, 2, 1, tzinfo=timezone.utc)
+    first = store.commit_transition(*_ack_of(seen_by_a, "operator A", t))
+    with pytest.raises(AlertConflictError, match="is acknowledged now.*acknowledge not applied"):
+        other.commit_transition(*_ack_of(seen_by_b, "operator B", t + timedelta(seconds=1)))
+    hist = store.history(alert.alert_id)
+    assert [(h.action, h.by) for h in hist if h.by] == [("acknowledge", "operator A")]
+    assert first.seq == hist[-1].seq == len(hist) and store.get(alert.alert_id).status_by == "operator A"
+
+
+CAS_WORKER = """
+import sys, time
+from pathlib import Path
+from datetime import datetime, timezone
+from dataclasses import replace
+from seawarden.alert.base import AlertConflictError
+from seawarden.alert.model import Transition
+from seawarden.store.alerts_postgis import PostGISAlertStore
+
+dsn, schema, alert_id, who, ready = sys.argv[1:6]
+store = PostGISAlertStore.open(dsn, schema=schema)
+alert = store.get(alert_id)
+now = datetime.now(timezone.utc)
+tr = Transition(alert_id, 0, now, "resolve", alert.status, "resolved", alert.severity, by=who, reason="on scene")
+Path(ready).touch()
+while not Path(ready).with_name("go").exists():
+    time.sleep(0.005)
+try:
+    store.commit_transition(replace(alert, status="resolved", status_by=who, status_at=now, status_reason="on scene"), tr)
+    print("resolved")
+except AlertConflictError:
+    print("conflict")
+"""
+
+
+def test_two_processes_resolving_one_alert_one_wins(alert_stores, eagle_s, eagle_s_batches, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    store = alert_stores()
+    if type(store).__name__ != "PostGISAlertStore":
+        pytest.skip("DuckDB: one writing process per store file (the lock test is in tests/store)")
+    alert = _drag_alert(store, eagle_s, eagle_s_batches)
+    ready = [tmp_path / f"ready{i}" for i in range(2)]
+    procs = [subprocess.Popen([sys.executable, "-c", CAS_WORKER, store.store.dsn, store.store.schema, alert.alert_id, f"op{i}",
+                               str(r)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i, r in enumerate(ready)]
+    deadline = time.monotonic() + 60
+    while not all(r.exists() for r in ready) and time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        time.sleep(0.01)
+    (tmp_path / "go").touch()
+    outs = [p.communicate(timeout=60) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [e for _, e in outs]
+    assert sorted(o.strip() for o, _ in outs) == ["conflict", "resolved"]
+    closing = [h for h in store.history(alert.alert_id) if h.action == "resolve"]
+    assert len(closing) == 1 and store.get(alert.alert_id).status_by == closing[0].by
+
+
+def test_pipeline_growth_keeps_an_operator_acknowledgement_made_meanwhile(alert_stores, eagle_s, eagle_s_batches):
+    store = alert_stores()
+    if type(store).__name__ != "PostGISAlertStore":
+        pytest.skip("DuckDB: a store file has one writing process; growth racing an operator across processes is PostGIS-only")
+    alert = _drag_alert(store, eagle_s, eagle_s_batches)
+    stale = store.get(alert.alert_id)  # what a second ingest process holds in memory
+    console = alert_stores()
+    console.commit_transition(*_ack_of(console.get(alert.alert_id), "duty officer", datetime(2026, 2, 1, tzinfo=timezone.utc)))
+    from seawarden.alert.model import Transition
+
+    stale.last_event_ms += 60_000
+    grew = Transition(alert.alert_id, store.next_seq(alert.alert_id), datetime(2026, 2, 2, tzinfo=timezone.utc), "grew",
+                      stale.status, stale.status, stale.severity)
+    store.commit([], [stale], [grew])
+    now = store.get(alert.alert_id)
+    assert now.status == "acknowledged" and now.status_by == "duty officer", "the ingest process did not undo the ack"
+    assert now.last_event_ms == alert.last_event_ms + 60_000 and now.severity == alert.severity
+    assert [h.seq for h in store.history(alert.alert_id)] == list(range(1, len(store.history(alert.alert_id)) + 1))
