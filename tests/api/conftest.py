@@ -3,6 +3,7 @@ and a console app over it (tokens of every role)."""
 
 from __future__ import annotations
 
+import shutil
 import threading
 from pathlib import Path
 
@@ -50,19 +51,29 @@ def make_console(db: DuckDBStore, assets, lock: threading.RLock | None = None, *
                    tokens=TokenRegistry(TOKENS), actions=PipelineActions(AlertPipeline(DuckDBAlertStore(db)), lock), **kw)
 
 
+@pytest.fixture(scope="session")
+def store_file(scenario: DragScenario, estlink, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Built once: the scenario's positions, a static report of the dragger, its events and alerts (closed file)."""
+    path = tmp_path_factory.mktemp("console") / "console.duckdb"
+    with DuckDBStore(path) as db:
+        static = static_rows(scenario.dragger, np.array([scenario.t_ref_ms - 3_600_000]), imo=9329760, callsign="V3UQ7",
+                             name="EAGLE S")
+        db.append(DecodedBatch(positions=scenario.positions, static=static, other=schema.OTHER.empty_table()))
+        engine = DetectionEngine(index=AssetIndex.build(estlink))
+        pipeline = AlertPipeline(DuckDBAlertStore(db))
+        pos = scenario.positions
+        for i in range(0, pos.num_rows, 500):
+            pipeline.handle(engine.process(pos.slice(i, 500)))
+        pipeline.handle(engine.flush())
+    return path
+
+
 @pytest.fixture()
-def loaded_store(scenario: DragScenario, estlink, tmp_path: Path):
-    """A fresh store file: the scenario's positions, a static report of the dragger, its events and alerts."""
-    db = DuckDBStore(tmp_path / "console.duckdb")
-    static = static_rows(scenario.dragger, np.array([scenario.t_ref_ms - 3_600_000]), imo=9329760, callsign="V3UQ7",
-                         name="EAGLE S")
-    db.append(DecodedBatch(positions=scenario.positions, static=static, other=schema.OTHER.empty_table()))
-    engine = DetectionEngine(index=AssetIndex.build(estlink))
-    pipeline = AlertPipeline(DuckDBAlertStore(db))
-    pos = scenario.positions
-    for i in range(0, pos.num_rows, 500):
-        pipeline.handle(engine.process(pos.slice(i, 500)))
-    pipeline.handle(engine.flush())
+def loaded_store(store_file: Path, tmp_path: Path):
+    """A private copy per test, so writes (alert actions, assets) never leak between tests."""
+    path = tmp_path / "console.duckdb"
+    shutil.copy(store_file, path)
+    db = DuckDBStore(path)
     yield db
     db.close()
 

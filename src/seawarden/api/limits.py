@@ -83,32 +83,32 @@ class BodySizeLimit:
             if n > self.max_bytes:
                 return await _send_json(send, 413, too_big)
         seen = 0
-        started = False
+        over = False
+        answered = False
 
         async def counted_receive():
-            nonlocal seen
+            nonlocal seen, over
+            if over:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise _TooLarge()
+                if seen > self.max_bytes:  # stop reading; whatever the app answers becomes a 413
+                    over = True
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message):
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracking_send)
-        except _TooLarge:
-            if not started:
+        async def guarded_send(message):
+            nonlocal answered
+            if not over:
+                await send(message)
+            elif not answered:
+                answered = True
                 await _send_json(send, 413, too_big)
 
-
-class _TooLarge(Exception):
-    pass
+        await self.app(scope, counted_receive, guarded_send)
+        if over and not answered:
+            await _send_json(send, 413, too_big)
 
 
 def rate_key(scope: Scope) -> str:

@@ -21,6 +21,7 @@ export class AlertList {
     this.map = map;
     this.hooks = hooks;
     this.byId = new Map();
+    this.liveChanges = [];  // [{id, change, at}] as received from /api/live (shown in no UI; for diagnosis and tests)
     this.view = "active";
     this.list = root.querySelector(".alert-items");
     this.counter = root.querySelector(".alert-count");
@@ -58,6 +59,8 @@ export class AlertList {
   /** An `alert` event from /api/live. */
   applyLive(raw) {
     const a = this.put(normaliseAlert(raw));
+    this.liveChanges.push({ id: a.id, change: a.change, at: Date.now() });
+    if (this.liveChanges.length > 500) this.liveChanges.shift();
     this.render();
     this.flash(a.id);
     if (a.change === "opened") this.hooks.notify(`New alert: ${a.title}`, "alert");
