@@ -1,4 +1,4 @@
-"""Suspects query time over a month of regional traffic on the embedded DuckDB store, vs a naive full scan.
+"""Suspects query time over a month of regional traffic on both stores (DuckDB, PostGIS), vs a naive full scan.
 
 Data (real-derived, scaled up by code): every vessel of the real NOAA MarineCadastre US-coastal day
 (236 k fixes, 1,185 vessels, SOG/COG derived) is moved rigidly (local metric frame, random rotation;
@@ -20,12 +20,19 @@ the search boxes (silent > ~10 min across the cable, no fix in the corridor): th
 widen search.prefilter_margin_m to reach them. The ratio printed is naive candidate search / seawarden candidate
 search, and naive end-to-end (its search + the same candidate analysis) / seawarden end-to-end.
 
-    python bench/suspects.py [--days 30] [--seed 7]
+Both stores are loaded with the same month (load rate in rows/s) and answer the same rank_suspects
+(cold and warm, side by side, ratio PostGIS / DuckDB); on each, the candidate tracks are also read
+one query per vessel (``store.track`` in a loop, the way fetch_tracks worked before) and in one batched
+``store.tracks`` query, and that speed-up is printed. PostGIS needs --dsn or SEAWARDEN_TEST_PG_DSN
+(``source scripts/postgres.sh``); it works in a scratch schema ``bench_suspects`` that it drops after.
+
+    python bench/suspects.py [--days 30] [--seed 7] [--dsn postgresql://...] [--no-postgis]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -94,72 +101,156 @@ def naive_candidates(store, asset_geom, corridor_m: float, t0: datetime, t1: dat
     return cands, time.perf_counter() - start, len(mmsi)
 
 
+def load(db, days: int, seed: int, scenario) -> tuple[int, int, float]:
+    """Append the month day by day (the proof scenario moved into the middle day); rows, first day (ms), seconds."""
+    from seawarden import schema
+    from seawarden.ingest.batch import DecodedBatch
+
+    empty_static, empty_other = schema.STATIC.empty_table(), schema.OTHER.empty_table()
+    start = time.perf_counter()
+    rows, first_day_ms = 0, None
+    for d, day in month_of_traffic(days, seed):
+        if first_day_ms is None:
+            first_day_ms = int(day["ts"].cast(pa.int64()).to_numpy().min())
+        parts = [day]
+        if d == days // 2:  # the proof scenario, moved into this day
+            shift = first_day_ms + d * 86_400_000 - (scenario.t_ref_ms - scenario.t_ref_ms % 86_400_000)
+            ts = scenario.positions["ts"].cast(pa.int64()).to_numpy() + shift
+            parts.append(scenario.positions.set_column(1, "ts", pa.array(ts).cast(schema.TS)).cast(schema.POSITIONS))
+        table = pa.concat_tables(parts).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
+        db.append(DecodedBatch(positions=table, static=empty_static, other=empty_other))
+        rows += table.num_rows
+    return rows, first_day_ms, time.perf_counter() - start
+
+
+class RecordingStore:
+    """A store that remembers the windows rank_suspects asked ``tracks`` for (to replay them both ways)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.windows = store, None
+
+    def tracks(self, mmsis, starts, ends):
+        self.windows = (list(mmsis), list(starts), list(ends))
+        return self.store.tracks(mmsis, starts, ends)
+
+    def __getattr__(self, name):
+        return getattr(self.store, name)
+
+
+def ranked_twice(db, index, t0: datetime, t1: datetime) -> dict:
+    """rank_suspects cold then warm, and the warm run's candidate tracks read per vessel vs batched."""
+    from seawarden.alert.forensics import rank_suspects
+    from seawarden.alert.forensics.suspects import _concat
+
+    rec = RecordingStore(db)
+    cold = rank_suspects(rec, index, "Estlink 2", t0, t1)
+    warm = rank_suspects(rec, index, "Estlink 2", t0, t1)
+    mmsis, starts, ends = rec.windows
+    start = time.perf_counter()
+    loop = _concat([db.track(m, a, b) for m, a, b in zip(mmsis, starts, ends)])
+    loop_s = time.perf_counter() - start
+    start = time.perf_counter()
+    batched = db.tracks(mmsis, starts, ends)
+    batched_s = time.perf_counter() - start
+    assert batched.num_rows == loop.num_rows, (batched.num_rows, loop.num_rows)
+    return {"cold": cold, "warm": warm, "tracks": (loop_s, batched_s, batched.num_rows, len(mmsis))}
+
+
+def describe(name: str, cold, warm) -> str:
+    st = warm.stats
+    return (f"{name:8s} rank_suspects: cold {cold.stats['seconds_total']:.2f} s, warm {st['seconds_total']:.2f} s "
+            f"(pre-filter {st['seconds_prefilter']:.3f} s over {st['boxes']} boxes -> {st['rows_prefiltered']:,} fixes; "
+            f"candidates {st['seconds_candidates']:.3f} s -> {st['candidates']}; tracks {st['seconds_tracks']:.2f} s "
+            f"({st['rows_tracks']:,} fixes); analysis {st['seconds_analysis']:.3f} s; detectors {st['seconds_detectors']:.2f} s)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--days", type=int, default=30)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--dsn", default=os.environ.get("SEAWARDEN_TEST_PG_DSN"), help="PostgreSQL + PostGIS (default $SEAWARDEN_TEST_PG_DSN)")
+    ap.add_argument("--no-postgis", action="store_true", help="DuckDB only")
     args = ap.parse_args()
 
-    from seawarden import schema
-    from seawarden.alert.forensics import rank_suspects
     from seawarden.alert.forensics.demo import estlink2_drag_scenario
     from seawarden.assets import AssetIndex, load_gridkit_dc
-    from seawarden.ingest.batch import DecodedBatch
     from seawarden.store import DuckDBStore
 
     index = AssetIndex.build(load_gridkit_dc(SHARED / "power_links_entsoe_gridkit" / "gridkit_dc_links_europe.geojson", (-5, 50, 32, 67)))
     row = index.assets.find("Estlink 2")
     scenario = estlink2_drag_scenario(SHARED)
-    empty_static, empty_other = schema.STATIC.empty_table(), schema.OTHER.empty_table()
+    results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="bench-suspects-") as tmp:
         path = Path(tmp) / "month.duckdb"
-        t_build = time.perf_counter()
-        rows = 0
-        first_day_ms = None
         with DuckDBStore(path) as db:
-            for d, day in month_of_traffic(args.days, args.seed):
-                if first_day_ms is None:
-                    first_day_ms = int(day["ts"].cast(pa.int64()).to_numpy().min())
-                parts = [day]
-                if d == args.days // 2:  # the proof scenario, moved into this day
-                    shift = first_day_ms + d * 86_400_000 - (scenario.t_ref_ms - scenario.t_ref_ms % 86_400_000)
-                    ts = scenario.positions["ts"].cast(pa.int64()).to_numpy() + shift
-                    parts.append(scenario.positions.set_column(1, "ts", pa.array(ts).cast(schema.TS)).cast(schema.POSITIONS))
-                table = pa.concat_tables(parts).sort_by([("ts", "ascending"), ("mmsi", "ascending")])
-                db.append(DecodedBatch(positions=table, static=empty_static, other=empty_other))
-                rows += table.num_rows
-        build_s = time.perf_counter() - t_build
+            rows, first_day_ms, build_s = load(db, args.days, args.seed, scenario)
         t0 = datetime.fromtimestamp(first_day_ms / 1000, timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
         t1 = t0 + timedelta(days=args.days)
-        print(f"store: {rows:,} positions over {args.days} days ({t0.date()} .. {t1.date()}) built in {build_s:.1f} s, "
-              f"{path.stat().st_size / 1e6:.0f} MB")
+        print(f"data: {rows:,} positions over {args.days} days ({t0.date()} .. {t1.date()})")
+        print(f"duckdb   load {build_s:.1f} s = {rows / build_s:,.0f} rows/s, {path.stat().st_size / 1e6:.0f} MB")
         with DuckDBStore(path, read_only=True) as db:
-            cold = rank_suspects(db, index, "Estlink 2", t0, t1)
-            warm = rank_suspects(db, index, "Estlink 2", t0, t1)
-            st = warm.stats
-            ours_search = st["seconds_prefilter"] + st["seconds_candidates"]
-            downstream = st["seconds_total"] - ours_search
+            results["duckdb"] = ranked_twice(db, index, t0, t1)
             naive, naive_s, naive_rows = naive_candidates(db, index.assets.geometry[row], float(index.assets.corridor_m[row]), t0, t1)
-        ours = np.array(sorted(s.mmsi for s in warm.suspects))
-        print(f"seawarden rank_suspects: cold {cold.stats['seconds_total']:.2f} s, warm {st['seconds_total']:.2f} s "
-              f"(pre-filter {st['seconds_prefilter']:.3f} s over {st['boxes']} boxes -> {st['rows_prefiltered']:,} fixes; "
-              f"candidates {st['seconds_candidates']:.3f} s -> {st['candidates']}; tracks {st['seconds_tracks']:.2f} s "
-              f"({st['rows_tracks']:,} fixes); analysis {st['seconds_analysis']:.3f} s; detectors {st['seconds_detectors']:.2f} s)")
-        print(f"naive full scan + shapely: {naive_s:.2f} s over {naive_rows:,} fixes -> {len(naive)} candidates")
-        same = np.array_equal(np.sort(naive), ours)
-        only_naive, only_ours = np.setdiff1d(naive, ours), np.setdiff1d(ours, naive)
-        print(f"candidate sets equal: {same} (naive only {len(only_naive)}, seawarden only {len(only_ours)}: "
-              f"{'' if same else 'corridor edge within the projections; differences listed'} {only_naive[:5].tolist()} {only_ours[:5].tolist()})")
-        rank = next((s.rank for s in warm.suspects if s.mmsi == scenario.dragger), None)
-        print(f"injected dragger MMSI {scenario.dragger}: rank {rank} of {len(warm.suspects)}; top 3 (randomly placed real tracks, "
-              f"some anchored on the cable for hours):")
-        for s in warm.suspects[:3]:
-            print(f"  #{s.rank} MMSI {s.mmsi} score {s.score:.1f}: " + "; ".join(f"{r.code} {r.points:+.0f}" for r in s.reasons[:6]))
-        print(f"ratio candidate search, naive / seawarden: {naive_s / ours_search:.1f}x")
-        print(f"ratio end-to-end (same candidate analysis {downstream:.2f} s added to both), naive / seawarden: "
-              f"{(naive_s + downstream) / st['seconds_total']:.1f}x")
-        if rank is None:
-            sys.exit("the injected dragger was not found")
+    if args.dsn and not args.no_postgis:
+        results["postgis"] = run_postgis(args, scenario, index, t0, t1, rows)
+    elif not args.no_postgis:
+        print("postgis  skipped: no --dsn and SEAWARDEN_TEST_PG_DSN unset (source scripts/postgres.sh)")
+
+    warm = results["duckdb"]["warm"]
+    st = warm.stats
+    ours_search = st["seconds_prefilter"] + st["seconds_candidates"]
+    downstream = st["seconds_total"] - ours_search
+    for name, r in results.items():
+        print(describe(name, r["cold"], r["warm"]))
+    for name, r in results.items():
+        loop_s, batched_s, n, n_windows = r["tracks"]
+        print(f"{name:8s} candidate tracks ({n_windows} windows, {n:,} fixes): one query per vessel "
+              f"{loop_s:.2f} s, batched tracks() {batched_s:.2f} s -> ratio per-vessel / batched: {loop_s / batched_s:.1f}x")
+    if "postgis" in results:
+        pg, dk = results["postgis"]["warm"], warm
+        same = [s.mmsi for s in pg.suspects] == [s.mmsi for s in dk.suspects]
+        print(f"same ranking on both stores: {same}")
+        print(f"ratio rank_suspects warm, postgis / duckdb: {pg.stats['seconds_total'] / dk.stats['seconds_total']:.2f}x "
+              f"(pre-filter {pg.stats['seconds_prefilter'] / dk.stats['seconds_prefilter']:.2f}x, "
+              f"tracks {pg.stats['seconds_tracks'] / dk.stats['seconds_tracks']:.2f}x)")
+    print(f"naive full scan + shapely (on duckdb): {naive_s:.2f} s over {naive_rows:,} fixes -> {len(naive)} candidates")
+    ours = np.array(sorted(s.mmsi for s in warm.suspects))
+    same = np.array_equal(np.sort(naive), ours)
+    only_naive, only_ours = np.setdiff1d(naive, ours), np.setdiff1d(ours, naive)
+    print(f"candidate sets equal: {same} (naive only {len(only_naive)}, seawarden only {len(only_ours)}: "
+          f"{'' if same else 'corridor edge within the projections; differences listed'} {only_naive[:5].tolist()} {only_ours[:5].tolist()})")
+    rank = next((s.rank for s in warm.suspects if s.mmsi == scenario.dragger), None)
+    print(f"injected dragger MMSI {scenario.dragger}: rank {rank} of {len(warm.suspects)}; top 3 (randomly placed real tracks, "
+          f"some anchored on the cable for hours):")
+    for s in warm.suspects[:3]:
+        print(f"  #{s.rank} MMSI {s.mmsi} score {s.score:.1f}: " + "; ".join(f"{r.code} {r.points:+.0f}" for r in s.reasons[:6]))
+    print(f"ratio candidate search, naive / seawarden (duckdb): {naive_s / ours_search:.1f}x")
+    print(f"ratio end-to-end (same candidate analysis {downstream:.2f} s added to both), naive / seawarden (duckdb): "
+          f"{(naive_s + downstream) / st['seconds_total']:.1f}x")
+    if rank is None:
+        sys.exit("the injected dragger was not found")
+
+
+def run_postgis(args, scenario, index, t0: datetime, t1: datetime, rows_expected: int) -> dict:
+    """The same month in a scratch schema of the PostGIS server; dropped afterwards."""
+    import psycopg
+
+    from seawarden.store.postgis import PostGISStore
+
+    bench_schema = "bench_suspects"
+    with psycopg.connect(args.dsn, autocommit=True) as con:
+        con.execute(f"DROP SCHEMA IF EXISTS {bench_schema} CASCADE")
+    try:
+        with PostGISStore(args.dsn, schema=bench_schema) as db:
+            rows, _, build_s = load(db, args.days, args.seed, scenario)
+            assert rows == rows_expected
+            db._con.execute("VACUUM ANALYZE positions")  # what an operator's autovacuum does after a bulk load
+            size = db.stats()["file_bytes"]
+            print(f"postgis  load {build_s:.1f} s = {rows / build_s:,.0f} rows/s (COPY, with GiST + B-tree + BRIN), {size / 1e6:.0f} MB")
+            return ranked_twice(db, index, t0, t1)
+    finally:
+        with psycopg.connect(args.dsn, autocommit=True) as con:
+            con.execute(f"DROP SCHEMA IF EXISTS {bench_schema} CASCADE")
 
 
 if __name__ == "__main__":

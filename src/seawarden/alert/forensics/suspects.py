@@ -130,11 +130,8 @@ def _prefilter(store: Store, boxes: list[tuple[float, float, float, float]], t0:
 
 
 def fetch_tracks(store: Store, mmsis: np.ndarray, start_ms: np.ndarray, end_ms: np.ndarray) -> pa.Table:
-    """Each candidate's POSITIONS in its own [start, end). Uses a store's batched ``tracks`` when it has one."""
-    batched = getattr(store, "tracks", None)
-    if callable(batched):
-        return batched([int(m) for m in mmsis], [_dt(s) for s in start_ms], [_dt(e) for e in end_ms])
-    return _concat([store.track(int(m), _dt(s), _dt(e)) for m, s, e in zip(mmsis, start_ms, end_ms)])
+    """Each candidate's POSITIONS in its own [start, end), in one batched store query (not one per vessel)."""
+    return store.tracks([int(m) for m in mmsis], [_dt(s) for s in start_ms], [_dt(e) for e in end_ms])
 
 
 def _bearing(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
