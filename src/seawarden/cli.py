@@ -18,6 +18,8 @@ from rich.table import Table
 from seawarden.alert import cli as alert_cli
 from seawarden.alert.forensics import cli as forensics_cli
 from seawarden.assets import cli as assets_cli
+from seawarden.ingest.fetch import cli as fetch_cli
+from seawarden.watch import cli as watch_cli
 
 app = typer.Typer(
     name="seawarden",
@@ -29,6 +31,8 @@ app.add_typer(assets_cli.app, name="assets", help="The seabed: cables, pipelines
 app.add_typer(alert_cli.alerts_app, name="alerts")
 app.add_typer(alert_cli.risk_app, name="risk")
 app.command("suspects")(forensics_cli.suspects)
+app.command("watch")(watch_cli.watch)
+app.add_typer(fetch_cli.app, name="data")
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def _stored_crossings(table, i: int, t0: datetime, t1: datetime) -> list[dict]:
