@@ -12,12 +12,13 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 out = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> typer.Exit:
-    out.print(f"[red]error:[/red] {message}")
+    out.print(f"[red]error:[/red] {escape(message)}")
     return typer.Exit(code=2)
 
 
@@ -60,7 +61,7 @@ def watch(
     store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder; demo: demo.duckdb there)"),
     assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
     host: str = typer.Option("127.0.0.1", "--host", help="where the console listens (keep it on loopback unless behind TLS)"),
-    port: int = typer.Option(8765, "--port", min=1, max=65535),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="0: any free port"),
     tokens: Optional[Path] = typer.Option(None, "--tokens", help="tokens file (TOML); default SEAWARDEN_HOME/tokens.toml, created on first run"),
     demo: bool = typer.Option(False, "--demo", help="no sources: replay the Estlink 2 drag built from real traffic over the real assets"),
     data: Optional[Path] = typer.Option(None, "--data", help="the real data folder for --demo (default $SEAWARDEN_SHARED_DATA or ../shared/data)"),
@@ -100,6 +101,7 @@ def watch(
     if webhook and not webhook_secret:
         raise _fail("--webhook needs --webhook-secret (or SEAWARDEN_WEBHOOK_SECRET): receivers must verify what they get")
     sock = bind_socket(host, port)
+    port = sock.getsockname()[1]
     _Server = _server_class()
     try:
         tokens_path = tokens or data_home() / TOKENS_FILE
@@ -157,7 +159,7 @@ def watch(
     out.print(f"{s.get('positions', 0):,} positions, {s.get('events', 0):,} events, alert changes {s['alert_changes']} "
               f"in {time.monotonic() - started:.0f} s" + ("" if ok else " [yellow](ingest did not stop in time)[/yellow]"))
     for err in rt.service.errors:
-        out.print(f"[red]input error:[/red] {err}")
+        out.print(f"[red]input error:[/red] {escape(err)}")
 
 
 def parse_clock(value: str | None):
