@@ -146,7 +146,10 @@ def test_metrics_prometheus_text(client):
 
 
 def test_openapi_offline_docs_and_page(client):
+    from openapi_spec_validator import validate
+
     spec = client.get("/api/openapi.json").json()
+    validate(spec)  # raises on an invalid OpenAPI document
     for path in ("/api/vessels", "/api/vessels/{mmsi}/track", "/api/alerts/{alert_id}/resolve", "/api/live", "/api/suspects",
                  "/api/evidence/alerts/{alert_id}", "/api/crossing", "/api/assets/{asset_id}", "/api/metrics", "/api/health"):
         assert path in spec["paths"], path
