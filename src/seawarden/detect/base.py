@@ -30,7 +30,7 @@ STATUS_NAMES = ("open", "closed", "update")
 N_EI = 10
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def emit(ei, ef, n, upto, slot, status, start, end, detected, asset, other, profile, subtype, lat, lon):
     """Append one raw event row (growing the buffers); returns (ei, ef, n + 1)."""
     if n >= ei.shape[0]:

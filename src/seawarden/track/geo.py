@@ -15,7 +15,7 @@ EARTH_RADIUS_M = 6_371_008.8
 KNOT_MS = 1852.0 / 3600.0  # metres per second in one knot
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def haversine_m(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     p0 = math.radians(lat0)
     p1 = math.radians(lat1)
@@ -25,7 +25,7 @@ def haversine_m(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     return 2.0 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def bearing_deg(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     """Initial true bearing from point 0 to point 1, 0..360."""
     p0 = math.radians(lat0)
@@ -36,13 +36,13 @@ def bearing_deg(lat0: float, lon0: float, lat1: float, lon1: float) -> float:
     return (math.degrees(math.atan2(y, x)) + 360.0) % 360.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def angle_diff_deg(a: float, b: float) -> float:
     """Signed smallest difference b - a in degrees, -180..180."""
     return (b - a + 540.0) % 360.0 - 180.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def destination(lat: float, lon: float, bearing: float, dist_m: float) -> tuple[float, float]:
     """Point reached from (lat, lon) after dist_m on the initial bearing (degrees)."""
     d = dist_m / EARTH_RADIUS_M
@@ -53,7 +53,7 @@ def destination(lat: float, lon: float, bearing: float, dist_m: float) -> tuple[
     return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def haversine_m_array(lat0: np.ndarray, lon0: np.ndarray, lat1: np.ndarray, lon1: np.ndarray) -> np.ndarray:
     out = np.empty(lat0.shape[0])
     for i in range(lat0.shape[0]):

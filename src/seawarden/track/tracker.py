@@ -108,12 +108,12 @@ _STATE_SPEC = {
 }
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _alpha(dt: float, tau: float) -> float:
     return 1.0 - math.exp(-dt / tau) if dt > 0 else 0.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon2, cog2, seg, fast, base, cx, cy, ew_ts,
                   o_sub, o_seg, o_brk, o_pts, o_plat, o_plon, o_dt, o_dist, o_imp, o_sog, o_cog, o_turn, o_div,
                   o_fast, o_base, o_course):
@@ -250,7 +250,7 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
             cog2[s, k] = cg
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _ring_kernel(slot, sub, ts, lat, lon, sog, cog, rts, rlat, rlon, rsog, rcog, head):
     K = rts.shape[1]
     for i in range(ts.shape[0]):

@@ -25,7 +25,7 @@ from seawarden.track.tracker import TrackChunk
 SCOPES = {"anywhere": 0.0, "near_asset": 1.0}
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _nbr(grid, r, c):
     tot = 0
     nr, nc = grid.shape
@@ -38,7 +38,7 @@ def _nbr(grid, r, c):
     return tot
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _scan(now, P, g_last, g_lat, g_lon, g_r, g_c, g_snap, g_near, g_open, g_asset, g_prof, g_corr, grid, nslots, ei, ef, n,
           upto):
     for s in range(nslots):
@@ -62,7 +62,7 @@ def _scan(now, P, g_last, g_lat, g_lon, g_r, g_c, g_snap, g_near, g_open, g_asse
     return ei, ef, n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, cell, tick_ms, slot, sub, prof, ts, lat, lon, base, in_corr, asset, adist, near_m, nslots,
             g_last, g_lat, g_lon, g_r, g_c, g_snap, g_near, g_open, g_asset, g_prof, g_corr, g_base, grid, tick, ei, ef):
     n = 0

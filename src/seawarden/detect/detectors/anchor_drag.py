@@ -22,7 +22,7 @@ from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, asset, adist,
             c_start, c_base, c_course, c_last, c_emit, c_maxdrop, c_lat, c_lon, c_dist, c_asset, c_elat, c_elon,
             c_prof, c_plat, c_plon, c_hit, c_lct, c_lca, c_cruise, c_stop, ei, ef):

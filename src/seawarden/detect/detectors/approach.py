@@ -14,7 +14,7 @@ from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _candidates(P, slot, sub, brk, prof, ts, lat, lon, sog, cog, in_corr, last_eval, max_corr_m, out_lat, out_lon):
     n = ts.shape[0]
     keep = np.zeros(n, np.bool_)

@@ -19,6 +19,8 @@ from seawarden.track.tracker import BRK_NONE, TrackChunk
 
 REPEAT_S = 60.0
 REPEAT_M = 50.0
+STEP_SLACK = 1.02
+STEP_MARGIN_M = 100.0
 
 
 class CableCrossing(Detector):
@@ -36,8 +38,13 @@ class CableCrossing(Detector):
         if index is None or not len(chunk):
             return RawEvents.empty(len(self.VALUES))
         max_gap = self.P[chunk.profile, 0]
+        # a step that crosses a line ends within its own length of it: steps ending farther from every
+        # asset than they are long cannot cross one (margin for the lon/lat-straight path and the
+        # metric; steps longer than the nearest-asset reach are always tested)
+        reach = chunk.dist_m * STEP_SLACK + STEP_MARGIN_M
+        may_cross = (chunk.asset_dist_m <= reach) | (reach >= self.engine.spatial.near_m)
         sel = np.flatnonzero((chunk.sub == 0) & (chunk.brk == BRK_NONE) & (chunk.prev_ts != NO_TIME)
-                             & (chunk.dt_s > 0) & (chunk.dt_s <= max_gap) & (chunk.dist_m > 0))
+                             & (chunk.dt_s > 0) & (chunk.dt_s <= max_gap) & (chunk.dist_m > 0) & may_cross)
         if not sel.size:
             return RawEvents.empty(len(self.VALUES))
         fx = chunk.fixes

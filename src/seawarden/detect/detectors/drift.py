@@ -25,7 +25,7 @@ NAV_AT_ANCHOR, NAV_MOORED = 1, 5
 ZZ = 8  # reversal times remembered per vessel
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, sog, sogf, div, hdg, nav, in_corr, asset,
             d_start, d_last, d_lat, d_lon, d_emit, d_bad, d_maxdiv,
             a_start, a_n, a_lat, a_lon, a_fixed, a_emit, z_hdg, z_dir, z_ext, z_times, z_emit, ei, ef):

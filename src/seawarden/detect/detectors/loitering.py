@@ -15,7 +15,7 @@ from seawarden.track.tracker import BRK_NONE, TrackChunk
 SCOPES = {"anywhere": 0.0, "corridor": 1.0}
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _close(ei, ef, n, i, s, l_start, l_last, l_sum, l_n, l_lat, l_lon, l_asset, l_prof, l_corr, detected):
     ei, ef, n = emit(ei, ef, n, i, s, 1, l_start[s], l_last[s], detected, l_asset[s], -1, l_prof[s], 0, l_lat[s], l_lon[s])
     ef[n - 1, 2] = (l_last[s] - l_start[s]) / 1000.0
@@ -24,7 +24,7 @@ def _close(ei, ef, n, i, s, l_start, l_last, l_sum, l_n, l_lat, l_lon, l_asset, 
     return ei, ef, n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, sog, in_corr, in_anch, asset,
             l_start, l_last, l_emit, l_sum, l_n, l_lat, l_lon, l_asset, l_prof, l_corr, ei, ef):
     n = 0

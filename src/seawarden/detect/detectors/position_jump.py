@@ -20,7 +20,7 @@ from seawarden.track.tracker import BRK_ALTERNATE, BRK_JUMP, TrackChunk
 SUB_SPEED, SUB_LAND, SUB_TWO = 0, 1, 2
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset, in_corr,
             alt_n, alt_first, two_open, two_start, two_last, land_last, ei, ef):
     n = 0
@@ -68,6 +68,29 @@ def _kernel(P, slot, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset
     return ei, ef, n
 
 
+def _mask_frame(globe: Any) -> tuple:
+    """The GLOBE mask and its axes as global_land_mask.is_land reads them (first cell, step, clamps)."""
+    la, lo = globe._lat, globe._lon
+    return (globe._mask, float(la[0]), float(la[1] - la[0]), float(la.min()), float(la.max()),
+            float(lo[0]), float(lo[1] - lo[0]), float(lo.min()), float(lo.max()))
+
+
+@nb.njit(cache=True, nogil=True)
+def _on_land(lat, lon, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min, lon_max):
+    """global_land_mask.is_land for every fix in one compiled pass (same clamps and truncation);
+    non-finite or out-of-range positions are not land (the tracker never passes them)."""
+    out = np.zeros(lat.size, np.bool_)
+    for i in range(lat.size):
+        y = lat[i]
+        x = lon[i]
+        if not (-90.0 <= y <= 90.0 and -180.0 <= x <= 180.0):
+            continue
+        y = min(max(y, lat_min), lat_max)
+        x = min(max(x, lon_min), lon_max)
+        out[i] = not ocean[int((y - lat0) / dlat), int((x - lon0) / dlon)]
+    return out
+
+
 def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarray:
     """True where every point of a disc of radius `margin_deg` around the fix is land.
 
@@ -79,7 +102,7 @@ def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarr
         from global_land_mask import globe
     except ImportError:  # optional dependency (extra "context"): no land test without it
         return np.zeros(lat.shape[0], bool)
-    out = globe.is_land(np.clip(lat, -89.99, 89.99), lon)
+    out = _on_land(np.clip(lat, -89.99, 89.99), np.asarray(lon, np.float64), *_mask_frame(globe))
     idx = np.flatnonzero(out)
     if not idx.size:
         return out

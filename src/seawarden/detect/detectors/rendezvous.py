@@ -21,7 +21,7 @@ from seawarden.track.tracker import TrackChunk
 P_START, P_LAST, P_EMIT, P_N, P_SUMD, P_MIND, P_LAT, P_LON, P_MISSED, P_CORR, P_ASSET, P_PROF = range(12)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, nslots, pairs, ei, ef, n, upto):
     p0 = P[0]
     max_d, max_sog, max_age = p0[0], p0[2], p0[4] * 1000
@@ -125,7 +125,7 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
     return ei, ef, n
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr, asset, nslots,
             v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, pairs, tick, ei, ef):
     n = 0

@@ -13,7 +13,7 @@ from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, sog, in_corr, asset, hi_ts, hi_sog, lo_ts, lo_start, lo_max, ei, ef):
     n = 0
     for i in range(ts.shape[0]):
