@@ -33,7 +33,7 @@ M_PER_DEG_LON_EQ = 111319.49
 M_PER_DEG_MAX = 111700.0
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _scales(lat: float) -> tuple[float, float]:
     """Metres per degree of longitude and of latitude at `lat` on WGS84."""
     phi = lat * DEG
@@ -43,7 +43,7 @@ def _scales(lat: float) -> tuple[float, float]:
     return A / sw * math.cos(phi) * DEG, A * (1.0 - E2) / (w * sw) * DEG
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _wrap(d: float) -> float:
     if d >= 180.0:
         return d - 360.0
@@ -52,7 +52,7 @@ def _wrap(d: float) -> float:
     return d
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _closest_t(ax: float, ay: float, bx: float, by: float) -> float:
     """Parameter of the point of segment a-b closest to the origin (metric coordinates)."""
     vx = bx - ax
@@ -68,7 +68,7 @@ def _closest_t(ax: float, ay: float, bx: float, by: float) -> float:
     return t
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _refined(px: float, py: float, dax: float, day: float, dbx: float, dby: float, t: float) -> tuple[float, float]:
     """Distance (m) and parameter, re-solved in the frame at the mid-latitude of point and foot."""
     fy = day + t * (dby - day)
@@ -83,7 +83,7 @@ def _refined(px: float, py: float, dax: float, day: float, dbx: float, dby: floa
 # -- grid construction ------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _row_ncols(row_min: int, nrows: int, dlat: float, cell_m: float) -> np.ndarray:
     out = np.empty(nrows, dtype=np.int64)
     for r in range(nrows):
@@ -95,7 +95,7 @@ def _row_ncols(row_min: int, nrows: int, dlat: float, cell_m: float) -> np.ndarr
     return out
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _cell_key(x: float, y: float, dlat: float, row_min: int, nrows: int, row_ncols, row_offset) -> int:
     r = int(math.floor((y + 90.0) / dlat)) - row_min
     if r < 0 or r >= nrows:
@@ -105,7 +105,7 @@ def _cell_key(x: float, y: float, dlat: float, row_min: int, nrows: int, row_nco
     return row_offset[r] + c
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _segment_samples(ax, ay, bx, by, spacing: float) -> np.ndarray:
     """Number of intervals to cut each segment into so samples are <= spacing metres apart."""
     n = ax.size
@@ -118,7 +118,7 @@ def _segment_samples(ax, ay, bx, by, spacing: float) -> np.ndarray:
     return out
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _sample_keys(ax, ay, bx, by, nint, dlat, row_min, nrows, row_ncols, row_offset) -> tuple[np.ndarray, np.ndarray]:
     total = 0
     for i in range(ax.size):
@@ -163,7 +163,7 @@ def build_grid(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray, c
 # -- queries ----------------------------------------------------------------------------------------
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _window(py: float, r: float, dlat: float, row_min: int, nrows: int) -> tuple[int, int, float]:
     """Row range and half-width in degrees of longitude covering radius r (m) around latitude py."""
     dl = r / M_PER_DEG_LAT_MIN
@@ -176,7 +176,7 @@ def _window(py: float, r: float, dlat: float, row_min: int, nrows: int) -> tuple
     return r0, r1, dlon
 
 
-@nb.njit(cache=True, inline="always")
+@nb.njit(cache=True, nogil=True, inline="always")
 def _row_ranges(px: float, dlon: float, nc: int, base: int, cell_start) -> tuple[int, int, int, int]:
     """Item ranges [a0, a1) and [b0, b1) of the cells of one row within dlon degrees of px.
     Cells of a row are contiguous in the CSR arrays, so a row span is one slice (two if it wraps
