@@ -85,7 +85,8 @@ class FeedServer:
     """A loopback (or any-interface) TCP server that replays `sentences` to each client at `rate`/s."""
 
     def __init__(self, sentences: Sentences, *, host: str = "127.0.0.1", port: int = 0, rate: float = 1000.0,
-                 loop: bool = False, restamp: bool = False, tick: float = 0.002, start_delay: float = 0.0) -> None:
+                 loop: bool = False, restamp: bool = False, tick: float = 0.002,
+                 gate: threading.Event | None = None, hold_open: bool = False) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate}")
         self.sentences = sentences
@@ -94,7 +95,9 @@ class FeedServer:
         self.loop = loop
         self.restamp = restamp
         self.tick = tick
-        self.start_delay = start_delay
+        self.hold_open = hold_open  # keep a served connection open until stop(): no reconnect, no second replay
+        self.finished = threading.Event()  # a client has been sent everything
+        self.gate = gate  # when given, a connected client gets nothing until it is set (e.g. a benchmark is ready)
         self.sent = 0
         self.clients_served = 0
         self.max_lag_s = 0.0  # how far sending fell behind the schedule (a slow reader blocks sendall)
@@ -145,8 +148,9 @@ class FeedServer:
     def _serve(self, conn: socket.socket, log: bool) -> None:
         n = len(self.sentences)
         with conn:
-            if self.start_delay:
-                self._stop.wait(self.start_delay)
+            while self.gate is not None and not self.gate.wait(0.1):
+                if self._stop.is_set():
+                    return
             t0 = time.monotonic()
             done = 0  # units sent in total (may exceed n when looping)
             try:
@@ -165,6 +169,9 @@ class FeedServer:
                         self.send_log.append((done, time.time()))
                     if done >= n and not self.loop:
                         break
+                self.finished.set()
+                while self.hold_open and not self._stop.wait(0.2):
+                    pass
             except OSError:
                 pass  # the client went away
         with self._done:
