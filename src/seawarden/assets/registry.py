@@ -14,16 +14,9 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from seawarden.assets.model import AssetTable
+from seawarden.paths import data_home
 
 REGISTRY_FILE = "assets.parquet"
-
-
-def data_home() -> Path:
-    """$SEAWARDEN_HOME, else $XDG_DATA_HOME/seawarden, else ~/.local/share/seawarden."""
-    if env := os.environ.get("SEAWARDEN_HOME"):
-        return Path(env)
-    xdg = os.environ.get("XDG_DATA_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "seawarden"
 
 
 class AssetRegistry:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
+
+from seawarden.paths import data_home
 
 STORE_FILE = "seawarden.duckdb"
 _EDGE = 1 << 20  # bytes hashed at each end of a file
@@ -12,12 +13,8 @@ _FINGERPRINT_VERSION = "v1"
 
 
 def default_store_path() -> Path:
-    """``$SEAWARDEN_HOME/seawarden.duckdb``, else ``$XDG_DATA_HOME/seawarden/...``, else ``~/.local/share/seawarden/...``."""
-    home = os.environ.get("SEAWARDEN_HOME")
-    if home:
-        return Path(home).expanduser() / STORE_FILE
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(data).expanduser() / "seawarden" / STORE_FILE
+    """The default DuckDB store: ``data_home() / "seawarden.duckdb"``."""
+    return data_home() / STORE_FILE
 
 
 def file_fingerprint(path: str | Path) -> str:

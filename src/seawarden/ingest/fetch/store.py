@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 from pathlib import Path
 
-from seawarden.assets.registry import data_home
+from seawarden.paths import data_home
 from seawarden.ingest.fetch.catalog import DataFile, Dataset, dataset
 from seawarden.ingest.fetch.download import FetchError, Progress, RetryPolicy, download
 from seawarden.ingest.fetch.record import record_stream
@@ -23,7 +23,7 @@ MIRROR_ENV = "SEAWARDEN_MIRROR"
 
 
 def cache_root() -> Path:
-    """The download cache: $SEAWARDEN_HOME/data (see assets.registry.data_home)."""
+    """The download cache: $SEAWARDEN_HOME/data (see seawarden.paths.data_home)."""
     return data_home() / "data"
 
 
