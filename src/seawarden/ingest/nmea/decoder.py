@@ -93,10 +93,17 @@ class _Messages:
     src: np.ndarray
     own: np.ndarray
     fill: np.ndarray
-    pay_buf: np.ndarray  # uint8 buffer holding every payload of this chunk
+    pay_buf: np.ndarray  # the chunk's bytes: single-sentence payloads
+    joined: np.ndarray  # reassembled payloads; pstart/pend >= len(pay_buf) point here
     pstart: np.ndarray
     pend: np.ndarray
     line_index: np.ndarray  # line of this chunk that carries the message's outcome
+
+    def payload_buffer(self, starts: np.ndarray) -> np.ndarray:
+        """The buffer ``starts`` index: the chunk, joined to the reassembled payloads only when needed."""
+        if len(self.joined) and len(starts) and starts.max() >= len(self.pay_buf):
+            return np.concatenate([self.pay_buf, self.joined])
+        return self.pay_buf
 
 
 @dataclass
@@ -110,9 +117,6 @@ class _Parts:
     src: np.ndarray
     own: np.ndarray
     line_index: np.ndarray
-
-    def extend(self, other: "_Parts") -> "_Parts":
-        return _Parts(*(np.concatenate([getattr(self, f), getattr(other, f)]) for f in self.__dataclass_fields__))
 
 
 class NmeaDecoder:
@@ -199,36 +203,44 @@ class NmeaDecoder:
 
     def _decode(self, chunk: bytes, received_at: float | None, stats: IngestStats) -> DecodedBatch:
         arr = np.frombuffer(chunk, dtype=np.uint8)
-        (status, line_start, line_end, sent_line, pay_start, pay_end, fill, frag_cnt, frag_num, seq, chan, own, ts,
-         src, def_hash, def_start, def_end, self._pending_ts, self._pending_src, self._frag_ts,
-         self._frag_src) = kernel.scan_lines(
+        (status, line_start, line_end, n_single, msg_arrays, frags, def_hash, def_start, def_end, self._pending_ts,
+         self._pending_src, self._frag_ts, self._frag_src) = kernel.scan_lines(
             arr, self._talkers, np.int64(clock_ms(self.clock, received_at)), np.int64(self._pending_ts),
             np.uint64(self._pending_src), np.int64(self._frag_ts), np.uint64(self._frag_src), self.max_line,
         )  # scalars pinned to one numba signature: a Python int would type as int64 or uint64 by size
+        line_index, pstart, pend, fill, own, ts, src, mtype, mstatus, ints, texts, hashes = msg_arrays
+        kernel.decode_payloads_into(arr, pstart[:n_single], pend[:n_single], fill[:n_single], 0, mtype, mstatus, ints,
+                                    texts, hashes, *LAYOUT_ARRAYS)
+        fr_line, fr_start, fr_end, fr_fill, fr_cnt, fr_num, fr_seq, fr_chan, fr_own, fr_ts, fr_src = frags
         outcome = status.astype(np.int16)
         stats.lines += len(status)
         for h, a, b in zip(def_hash.tolist(), def_start.tolist(), def_end.tolist()):
             if h not in self._sources:
                 self._sources[h] = chunk[a:b].decode("ascii", "replace")
         rejected = (status > 0) & (status < 32)
-        stats.sentences += len(sent_line) + int(np.count_nonzero(rejected))
+        stats.sentences += n_single + len(fr_line) + int(np.count_nonzero(rejected))
         fallback = clock_ms(self.clock, received_at)
-        self.timestamped_sentences += int(np.count_nonzero(ts != fallback))
+        self.timestamped_sentences += int(np.count_nonzero(ts[:n_single] != fallback))
+        self.timestamped_sentences += int(np.count_nonzero(fr_ts != fallback))
 
-        single = np.flatnonzero(frag_cnt == 1)
-        multi = np.flatnonzero(frag_cnt > 1)
-        msgs = _Parts(pay_start[single], pay_end[single], fill[single], ts[single], src[single], own[single],
-                      sent_line[single])
-        if len(multi):
-            outcome[sent_line[multi]] = Reason.FRAGMENT
-            joined, assembled = self._reassemble(chunk, multi, sent_line, line_start, line_end, pay_start, pay_end,
-                                                 fill, frag_cnt, frag_num, seq, chan, own, ts, src, stats)
-            if len(assembled.line_index):
-                assembled.pstart += len(arr)
-                assembled.pend += len(arr)
-                arr = np.concatenate([arr, joined])
-                msgs = msgs.extend(assembled)
-        batch = self._tables(self._decode_parts(arr, msgs), outcome, stats)
+        n = n_single
+        joined = np.empty(0, np.uint8)
+        if len(fr_line):
+            outcome[fr_line] = Reason.FRAGMENT
+            joined, asm = self._reassemble(chunk, fr_line, line_start, line_end, fr_start, fr_end, fr_fill, fr_cnt,
+                                           fr_num, fr_seq, fr_chan, fr_own, fr_ts, fr_src, stats)
+            k = len(asm.line_index)  # at most one per fragment: the rows after the single messages have room
+            if k:
+                rows = slice(n, n + k)
+                line_index[rows], fill[rows], own[rows], ts[rows], src[rows] = (
+                    asm.line_index, asm.fill, asm.own, asm.ts, asm.src)
+                pstart[rows], pend[rows] = asm.pstart + len(arr), asm.pend + len(arr)
+                kernel.decode_payloads_into(joined, asm.pstart, asm.pend, asm.fill, n, mtype, mstatus, ints, texts,
+                                            hashes, *LAYOUT_ARRAYS)
+                n += k
+        msgs = _Messages(mtype[:n], mstatus[:n], ints[:n], texts[:n], hashes[:n], ts[:n], src[:n], own[:n], fill[:n],
+                         arr, joined, pstart[:n], pend[:n], line_index[:n])
+        batch = self._tables(msgs, outcome, stats)
 
         counts = np.bincount(outcome, minlength=64)
         stats.add_outcomes({code: int(counts[code]) for code in np.flatnonzero(counts).tolist()})
@@ -237,12 +249,7 @@ class NmeaDecoder:
                 self.quarantine.write(Reason(int(outcome[li])), chunk[line_start[li] : line_end[li]], self.origin)
         return batch
 
-    @staticmethod
-    def _decode_parts(arr: np.ndarray, p: "_Parts") -> _Messages:
-        mtype, st, ints, texts, hashes = kernel.decode_payloads(arr, p.pstart, p.pend, p.fill, *LAYOUT_ARRAYS)
-        return _Messages(mtype, st, ints, texts, hashes, p.ts, p.src, p.own, p.fill, arr, p.pstart, p.pend, p.line_index)
-
-    def _reassemble(self, chunk, multi, sent_line, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
+    def _reassemble(self, chunk, sent_line, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
                     frag_num, seq, chan, own, ts, src, stats) -> tuple[np.ndarray, "_Parts"]:
         """Join multi-part messages keyed by (source, sequence id, channel, part count), with a timeout.
 
@@ -255,7 +262,7 @@ class NmeaDecoder:
         sources: list[int] = []
         owns: list[bool] = []
         lines: list[int] = []
-        for q in multi.tolist():
+        for q in range(len(sent_line)):
             li = int(sent_line[q])
             cnt, num = int(frag_cnt[q]), int(frag_num[q])
             key = (int(src[q]), int(seq[q]), int(chan[q]), cnt)
@@ -389,7 +396,7 @@ class NmeaDecoder:
             "lat": masked(lat, ~has_pos | pos_na, pa.float64()),
             "lon": masked(lon, ~has_pos | pos_na, pa.float64()),
             "source": src_names.take(i),
-            "payload": ragged_strings(m.pay_buf, m.pstart[i], m.pend[i]),
+            "payload": ragged_strings(m.payload_buffer(m.pstart[i]), m.pstart[i], m.pend[i]),
             "fill": pa.array(m.fill[i], pa.uint8()),
             "n_rx": pa.array(n_rx[i], pa.uint16()),
         }

@@ -2,8 +2,9 @@
 
 ``scan_lines`` frames lines and classifies each one (tag blocks, ``$PGHP``, ``!xxVDM``),
 validating checksums and fields without creating a Python object per line.
-``decode_payloads`` turns 6-bit payloads into integer/text columns driven by the layout
-tables of :mod:`.layouts`. Every index is checked against the line end before it is read:
+Single-sentence payloads are decoded inside that pass, reassembled multi-part ones by
+``decode_payloads_into``; both turn 6-bit payloads into integer/text columns driven by the
+layout tables of :mod:`.layouts`. Every index is checked against the line end before it is read:
 this code meets arbitrary bytes (the fuzz tests run it with NUMBA_BOUNDSCHECK=1).
 """
 
@@ -116,6 +117,8 @@ def _remember(seen: np.ndarray, h: np.uint64) -> bool:
 @nb.njit(cache=True, nogil=True, inline="always")
 def _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs, h, a, b):
     """Note where station h's name lies the first time this chunk names it; returns the counts."""
+    if seen[np.int64(h & np.uint64(seen.shape[0] - 1))] == h:  # fast path: seen already, first probe
+        return n_defs, n_seen
     if _remember(seen, h):
         def_hash[n_defs] = h
         def_start[n_defs] = a
@@ -136,7 +139,14 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
     stamps sentences that carry no time; ``pending_*`` carry a ``$PGHP``/lone tag block
     seen at the end of the previous chunk; ``frag_*`` the time and source of the last
     multi-part fragment, which later fragments without metadata of their own inherit (DMA
-    puts one ``$PGHP`` before a whole multi-part message). Returns per-line arrays plus the
+    puts one ``$PGHP`` before a whole multi-part message).
+
+    Single-sentence messages come back compact with their decode outputs allocated (one row
+    per line of capacity) but not yet filled: :func:`decode_payloads_into` fills rows
+    ``0..n_msg`` from these, then the reassembled multi-part messages after them. (Decoding
+    inside this loop was measured slower: the call per message costs more than a second
+    pass over payloads that are still in cache.) Fragments come back separately.
+    Returns per-line arrays, message arrays, fragment arrays, station definitions and the
     new carried state.
     """
     n = buf.shape[0]
@@ -150,19 +160,33 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
     status = np.empty(n_lines, np.int8)
     line_start = np.empty(n_lines, np.int64)
     line_end = np.empty(n_lines, np.int64)
-    # per accepted sentence, compact (np.empty: untouched pages cost nothing)
-    sent_line = np.empty(n_lines, np.int64)
-    pay_start = np.empty(n_lines, np.int64)
-    pay_end = np.empty(n_lines, np.int64)
-    fill = np.empty(n_lines, np.int8)
-    frag_cnt = np.empty(n_lines, np.int8)
-    frag_num = np.empty(n_lines, np.int8)
-    seq = np.empty(n_lines, np.int8)
-    chan = np.empty(n_lines, np.uint8)
-    own = np.empty(n_lines, np.bool_)
-    ts = np.empty(n_lines, np.int64)
-    src = np.empty(n_lines, np.uint64)
-    n_sent = 0
+    # messages (np.empty: untouched pages cost nothing; reassembled ones follow the single ones)
+    m_line = np.empty(n_lines, np.int64)
+    m_start = np.empty(n_lines, np.int64)
+    m_end = np.empty(n_lines, np.int64)
+    m_fill = np.empty(n_lines, np.int8)
+    m_own = np.empty(n_lines, np.bool_)
+    m_ts = np.empty(n_lines, np.int64)
+    m_src = np.empty(n_lines, np.uint64)
+    mtype = np.empty(n_lines, np.uint8)
+    m_status = np.empty(n_lines, np.int8)
+    ints = np.empty((n_lines, N_INT_COLS), np.int32)
+    texts = np.empty((n_lines, TEXT_TOTAL), np.uint8)
+    hashes = np.empty(n_lines, np.uint64)
+    n_msg = 0
+    # fragments of multi-part messages, compact
+    fr_line = np.empty(n_lines, np.int64)
+    fr_start = np.empty(n_lines, np.int64)
+    fr_end = np.empty(n_lines, np.int64)
+    fr_fill = np.empty(n_lines, np.int8)
+    fr_cnt = np.empty(n_lines, np.int8)
+    fr_num = np.empty(n_lines, np.int8)
+    fr_seq = np.empty(n_lines, np.int8)
+    fr_chan = np.empty(n_lines, np.uint8)
+    fr_own = np.empty(n_lines, np.bool_)
+    fr_ts = np.empty(n_lines, np.int64)
+    fr_src = np.empty(n_lines, np.uint64)
+    n_frag = 0
     # station names first defined in this chunk: hash and where its text lies
     def_hash = np.empty(n_lines, np.uint64)
     def_start = np.empty(n_lines, np.int64)
@@ -473,31 +497,42 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             continue
 
         status[li] = ACCEPTED
-        q = n_sent
-        n_sent += 1
-        sent_line[q] = li
-        pay_start[q] = pa
-        pay_end[q] = pb
-        fill[q] = fl
-        frag_cnt[q] = cnt
-        frag_num[q] = num
-        seq[q] = sq
-        chan[q] = ch
-        own[q] = buf[s + 5] == 79
-        ts[q] = t
         sv = tb_src if tb_src != 0 else p_src
         if sv == 0 and inherit:
             sv = frag_src
-        src[q] = sv
-        if cnt > 1:
+        if cnt == 1:
+            q = n_msg
+            n_msg += 1
+            m_line[q] = li
+            m_start[q] = pa
+            m_end[q] = pb
+            m_fill[q] = fl
+            m_own[q] = buf[s + 5] == 79
+            m_ts[q] = t
+            m_src[q] = sv
+        else:
+            q = n_frag
+            n_frag += 1
+            fr_line[q] = li
+            fr_start[q] = pa
+            fr_end[q] = pb
+            fr_fill[q] = fl
+            fr_cnt[q] = cnt
+            fr_num[q] = num
+            fr_seq[q] = sq
+            fr_chan[q] = ch
+            fr_own[q] = buf[s + 5] == 79
+            fr_ts[q] = t
+            fr_src[q] = sv
             frag_ts = t
             frag_src = sv
         li += 1
 
     return (
-        status, line_start, line_end,
-        sent_line[:n_sent], pay_start[:n_sent], pay_end[:n_sent], fill[:n_sent], frag_cnt[:n_sent],
-        frag_num[:n_sent], seq[:n_sent], chan[:n_sent], own[:n_sent], ts[:n_sent], src[:n_sent],
+        status, line_start, line_end, n_msg,
+        (m_line, m_start, m_end, m_fill, m_own, m_ts, m_src, mtype, m_status, ints, texts, hashes),
+        (fr_line[:n_frag], fr_start[:n_frag], fr_end[:n_frag], fr_fill[:n_frag], fr_cnt[:n_frag], fr_num[:n_frag],
+         fr_seq[:n_frag], fr_chan[:n_frag], fr_own[:n_frag], fr_ts[:n_frag], fr_src[:n_frag]),
         def_hash[:n_defs], def_start[:n_defs], def_end[:n_defs], pending_ts, pending_src, frag_ts, frag_src,
     )
 
@@ -519,51 +554,109 @@ def _bits(buf, a: int, start: int, width: int) -> int:
     return (acc >> shift) & ((1 << width) - 1)
 
 
-@nb.njit(cache=True, nogil=True)
-def decode_payloads(buf, pstart, pend, fill, f_col, f_start, f_width, f_kind, offsets, required):
-    """Decode armoured payloads buf[pstart:pend] into raw integer and 6-bit text columns.
+@nb.njit(cache=True, nogil=True, inline="always")
+def _decode_one(buf, a, b, fl, m, mtype, status, ints, texts, hashes, f_col, f_start, f_width, f_kind, offsets,
+                required, scratch):
+    """Decode the armoured payload buf[a:b] into row m of the message arrays.
 
-    Returns (msg_type, layout status, ints [n, N_INT_COLS], texts [n, TEXT_TOTAL] ASCII,
-    dedup hash of payload+fill). Fields are read only when the payload holds every bit the
-    layout needs, so a short payload is a BAD_PAYLOAD_LENGTH, never a read past its end.
+    The row's integers are zeroed first (absent fields read as 0); its text row only when
+    the layout has text. Fields are read only when the payload holds every bit the layout
+    needs, so a short payload is a BAD_PAYLOAD_LENGTH, never a read past its end.
     """
-    n = pstart.shape[0]
-    mtype = np.zeros(n, np.uint8)
-    status = np.zeros(n, np.int8)
-    ints = np.zeros((n, N_INT_COLS), np.int32)
-    texts = np.zeros((n, TEXT_TOTAL), np.uint8)
-    hashes = np.empty(n, np.uint64)
-    for m in range(n):
-        a = pstart[m]
-        b = pend[m]
-        h = _fnv(buf, a, b)
-        hashes[m] = (h ^ np.uint64(fill[m] + 1)) * FNV_PRIME
-        nbits = (b - a) * 6 - fill[m]
-        if nbits < 38:
-            status[m] = BAD_PAYLOAD_LENGTH
-            if b > a:
-                mtype[m] = _sixbit(buf[a])
-            continue
-        mt = _sixbit(buf[a])
-        mtype[m] = mt
-        key = mt
-        if mt == 24 and _bits(buf, a, 38, 2) == 1:
-            key = KEY_24B
-        if nbits < required[key]:
-            status[m] = BAD_PAYLOAD_LENGTH
-            continue
-        for r in range(offsets[key], offsets[key + 1]):
-            col = f_col[r]
-            st = f_start[r]
-            w = f_width[r]
-            kind = f_kind[r]
-            if kind == 2:
-                for q in range(w // 6):
-                    v = _bits(buf, a, st + 6 * q, 6)
-                    texts[m, col + q] = v + 64 if v < 32 else v
-            else:
-                v = _bits(buf, a, st, w)
-                if kind == 1 and v >= (1 << (w - 1)):
-                    v -= 1 << w
-                ints[m, col] = v
-    return mtype, status, ints, texts, hashes
+    h = _fnv(buf, a, b)
+    hashes[m] = (h ^ np.uint64(fl + 1)) * FNV_PRIME
+    for c in range(N_INT_COLS):
+        ints[m, c] = 0
+    status[m] = 0
+    mtype[m] = 0
+    nbits = (b - a) * 6 - fl
+    if nbits < 38:
+        status[m] = BAD_PAYLOAD_LENGTH
+        if b > a:
+            mtype[m] = _sixbit(buf[a])
+        return
+    mt = _sixbit(buf[a])
+    mtype[m] = mt
+    key = mt
+    if mt == 24 and _bits(buf, a, 38, 2) == 1:
+        key = KEY_24B
+    if nbits < required[key]:
+        status[m] = BAD_PAYLOAD_LENGTH
+        return
+    words = _pack_words(buf, a, (required[key] + 5) // 6, scratch)
+    text_zeroed = False
+    for r in range(offsets[key], offsets[key + 1]):
+        col = f_col[r]
+        st = f_start[r]
+        w = f_width[r]
+        if f_kind[r] == 2:
+            if not text_zeroed:
+                for c in range(TEXT_TOTAL):
+                    texts[m, c] = 0
+                text_zeroed = True
+            for q in range(w // 6):
+                v = _word_bits(words, st + 6 * q, 6, False)
+                texts[m, col + q] = v + 64 if v < 32 else v
+        else:
+            ints[m, col] = _word_bits(words, st, w, f_kind[r] == 1)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _pack_words(buf, a, n_chars, words):
+    """The first n_chars 6-bit characters of buf[a:] as 64-bit words, most significant bit first.
+
+    One conversion per character; each field is then one or two shifts (:func:`_word_bits`)
+    instead of re-reading and re-converting the characters it spans.
+    """
+    acc = np.uint64(0)
+    nacc = 0
+    wi = 0
+    for q in range(n_chars):
+        v = np.uint64(_sixbit(buf[a + q]))
+        if nacc <= 58:
+            acc = (acc << np.uint64(6)) | v
+            nacc += 6
+            if nacc == 64:
+                words[wi] = acc
+                wi += 1
+                acc = np.uint64(0)
+                nacc = 0
+        else:
+            spill = nacc - 58
+            words[wi] = (acc << np.uint64(6 - spill)) | (v >> np.uint64(spill))
+            wi += 1
+            acc = v & np.uint64((1 << spill) - 1)
+            nacc = spill
+    if nacc > 0:
+        words[wi] = acc << np.uint64(64 - nacc)
+    return words
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _word_bits(words, start, width, signed):
+    """Bits start..start+width of the packed payload, two's complement when signed."""
+    i0 = start >> 6
+    off = start & 63
+    hi = words[i0] << np.uint64(off)
+    if off + width > 64:
+        hi |= words[i0 + 1] >> np.uint64(64 - off)
+    if signed:
+        return np.int64(hi) >> np.int64(64 - width)
+    return np.int64(hi >> np.uint64(64 - width))
+
+
+@nb.njit(cache=True, nogil=True)
+def decode_payloads_into(buf, pstart, pend, fill, row0, mtype, status, ints, texts, hashes, f_col, f_start, f_width,
+                         f_kind, offsets, required):
+    """Decode payloads buf[pstart[k]:pend[k]] into rows row0 + k (reassembled multi-part messages).
+
+    Outputs: msg_type, layout status, ints [rows, N_INT_COLS] raw values, texts
+    [rows, TEXT_TOTAL] ASCII (zeroed only for layouts with text), dedup hash of payload+fill.
+    """
+    max_bits = 0
+    for key in range(required.shape[0]):
+        max_bits = max(max_bits, required[key])
+    scratch = np.empty(max_bits // 64 + 2, np.uint64)  # packed words of the bits a layout reads
+    for k in range(pstart.shape[0]):
+        _decode_one(buf, pstart[k], pend[k], fill[k], row0 + k, mtype, status, ints, texts, hashes,
+                    f_col, f_start, f_width, f_kind, offsets, required, scratch)
