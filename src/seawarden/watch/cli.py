@@ -64,7 +64,7 @@ def watch(
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="0: any free port"),
     tokens: Optional[Path] = typer.Option(None, "--tokens", help="tokens file (TOML); default SEAWARDEN_HOME/tokens.toml, created on first run"),
     demo: bool = typer.Option(False, "--demo", help="no sources: replay the Estlink 2 drag built from real traffic over the real assets"),
-    data: Optional[Path] = typer.Option(None, "--data", help="the real data folder for --demo (default $SEAWARDEN_SHARED_DATA or ../shared/data)"),
+    data: Optional[Path] = typer.Option(None, "--data", help="a folder laid out like ../shared/data for --demo (default: fetched via SEAWARDEN_MIRROR or the download cache)"),
     alerts_out: Optional[Path] = typer.Option(None, "--alerts", help="also append alert changes here (JSON lines)"),
     webhook: Optional[str] = typer.Option(None, "--webhook", help="POST alert changes to this URL (HMAC-signed)"),
     webhook_secret: Optional[str] = typer.Option(None, "--webhook-secret", help="HMAC secret for --webhook", envvar="SEAWARDEN_WEBHOOK_SECRET"),
@@ -85,7 +85,9 @@ def watch(
     from seawarden.detect.config import DetectConfig
     from seawarden.store import DuckDBStore, default_store_path
     from seawarden.watch.pacing import parse_speed
-    from seawarden.watch.runtime import build, demo_input, file_inputs, shared_data_dir
+    from seawarden.ingest.fetch import FetchError
+    from seawarden.watch.demo_data import demo_data_root
+    from seawarden.watch.runtime import build, demo_input, file_inputs
 
     sources = list(sources or [])
     if demo and sources:
@@ -115,9 +117,10 @@ def watch(
                 out.print(f"  {name:9s} {registry.token_of(name)}")
         try:
             if demo:
-                root = shared_data_dir(data)
-                if not root.is_dir():
-                    raise _fail(f"real data folder not found: {root} (use --data DIR or SEAWARDEN_SHARED_DATA)")
+                try:
+                    root = demo_data_root(data)
+                except FetchError as exc:
+                    raise _fail(f"{exc} (or give --data DIR)") from None
                 out.print(f"demo: building the Estlink 2 drag scenario and the assets from {root} ...")
                 inputs = [demo_input(root)]
                 table = assets_table(assets, load_path) if assets else load_default_assets(root)

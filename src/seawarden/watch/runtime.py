@@ -5,7 +5,6 @@ Kept apart from the typer command so tests (and other front ends) build the same
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -71,13 +70,6 @@ def demo_input(shared_data: Path) -> Input:
     return Input("demo: Estlink 2 drag over real traffic", lambda: MemorySource("demo", batch), fingerprint=DEMO_FINGERPRINT)
 
 
-def shared_data_dir(explicit: Path | None) -> Path:
-    if explicit is not None:
-        return explicit
-    env = os.environ.get("SEAWARDEN_SHARED_DATA")
-    return Path(env) if env else Path("../shared/data")
-
-
 @dataclass
 class Runtime:
     db: DuckDBStore
@@ -126,4 +118,3 @@ def build(db: DuckDBStore, inputs: list[Input], assets: AssetTable, tokens: Toke
                       actions=PipelineActions(pipeline, lock), alert_settings=settings, detect_config=cfg.raw,
                       limits=limits or Limits(), ingest_stats=service.stream_stats, ais_attribution=evidence_attribution)
     return Runtime(db, service, console, create_app(console), pipeline, readers, sinks)
-
