@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import shapely
 
-from seawarden.detect import DetectionEngine
+from seawarden.detect import DetectConfig, DetectionEngine
 from seawarden.track.geo import haversine_m_array
 
 from .scenarios import asset_index, columns, table
@@ -55,3 +55,10 @@ def test_ferry_crossing_twice_at_speed_is_two_crossings_and_no_drag(solent):
     eta = approach[0].evidence["eta_line_min"]
     real = (crossings[0].start - approach[0].start) / 60_000
     assert abs(eta - real) < max(3.0, 0.35 * real)  # dead reckoning close to what happened
+    # the round trip crosses the same cable twice within hours: one approach per 12 h cooldown
+    # (a ferry's daily route is no repeated warning); with a 1-h cooldown both legs alarm
+    assert len(approach) == 1
+    short = DetectionEngine(DetectConfig.from_dict({"detectors": {"approach": {"cooldown_s": 60.0}}}), idx)
+    again = [x for x in short.process(table(v)) + short.flush() if x.type == "approach"]
+    assert len(again) >= 2
+

@@ -67,11 +67,15 @@ def test_real_day_has_no_impossible_positions(kyst):
 def test_rendezvous_and_anchorage_exclusion(stream, events):  # noqa: F811
     rv = of(events, "rendezvous")
     assert rv and {rv[0].mmsi, rv[0].related_mmsi} == {257733000, 257000002}
-    assert rv[0].evidence["duration_s"]["value"] >= 7200 and rv[0].evidence["min_distance_m"]["value"] <= 500
+    assert rv[0].evidence["duration_s"]["value"] >= 1800 and rv[0].evidence["min_distance_m"]["value"] <= 250
     pos, static, idx, _ = stream
+    # with the World Port Index as anchorage list (the default) the pair at the quay is no rendezvous
+    e = DetectionEngine(DetectConfig.load(), idx, detectors=["rendezvous"])
+    assert not (e.process(pos) + e.flush())
     c = vessel(pos, 257733000)
     lat, lon = float(np.median(c["lat"])), float(np.median(c["lon"]))
-    cfg = DetectConfig.from_dict({"spatial": {"anchorages": [{"name": "quay", "bbox": [lon - .01, lat - .01, lon + .01, lat + .01]}]}})
+    cfg = DetectConfig.from_dict({"spatial": {"anchorages": [{"name": "quay", "bbox": [lon - .01, lat - .01, lon + .01, lat + .01]}]},
+                                  "detectors": {"rendezvous": {"port_context": False}}})
     e = DetectionEngine(cfg, idx, detectors=["rendezvous"])
     assert not (e.process(pos) + e.flush())
 
@@ -107,3 +111,17 @@ def test_area_override_changes_parameters(kyst):
     strict = DetectionEngine(cfg, idx, detectors=["anchor_drag"])
     ev = strict.process(table(drag)) + strict.flush()
     assert ev and ev[0].config["profile"] == "strict" and ev[0].config["min_drop_kn"] == 1.0
+
+
+def test_rendezvous_at_sea_found_and_harbour_pairs_not(shared_data):
+    """Real NY harbour week (tugs with barges, ferries at terminals, pilot boats) plus two real ships
+    made to meet 8 km off Long Beach for 1.5 h (the eval scenario): the meeting is found, the
+    harbour's side-by-side pairs (50 events before the port exclusion) are not."""
+    from seawarden.detect.eval.scenarios import DEFAULT_SEED, ny_rendezvous
+
+    built = ny_rendezvous(shared_data, DEFAULT_SEED)
+    e = DetectionEngine(DetectConfig.load(), None, detectors=["rendezvous"])
+    ev = [x for x in e.process(built.positions) + e.flush() if x.status == "open"]
+    pairs = [{x.mmsi, x.related_mmsi} for x in ev]
+    assert {int(m) for m in built.params["vessels"]} in pairs
+    assert len(ev) <= 2  # the meeting, at most one real pair far from any port

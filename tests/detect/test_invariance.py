@@ -52,7 +52,10 @@ def stream(kyst):
         {"mmsi": SHIP, "ts": T0 + 3600_000, "imo": 9436161, "callsign": "LAXY", "name": "SHIP B"},
         {"mmsi": 273000001, "ts": T0 + 7200_000, "imo": 9436161, "callsign": "UAXY", "name": "SHIP B"},
     ])
-    cfg = DetectConfig.from_dict({"detectors": {"loitering": {"scope": "anywhere"}, "ais_gap": {"min_other_msgs": 1}}})
+    # the rendezvous partner is a copy of a ship moored at a quay: harbour exclusion by ports off here
+    # (test_detectors checks that the World Port Index exclusion removes exactly this pair)
+    cfg = DetectConfig.from_dict({"detectors": {"loitering": {"scope": "anywhere"}, "ais_gap": {"min_other_msgs": 1},
+                                                "rendezvous": {"port_context": False}}})
     return pos, static, idx, cfg
 
 

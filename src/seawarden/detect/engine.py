@@ -46,9 +46,9 @@ class DetectionEngine:
         unknown = [n for n in names if n not in DETECTORS]
         if unknown:
             raise ValueError(f"unknown detector(s) {unknown}; known: {sorted(DETECTORS)}")
+        self.stats: Counter[str] = Counter()
         self.detectors: list[Detector] = [DETECTORS[n](self.config, self) for n in names]
         self.max_points = int(self.config.engine["max_evidence_points"])
-        self.stats: Counter[str] = Counter()
         self.now_ms = NO_TIME  # stream time: newest fix released to the detectors
 
     # -- public API ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """approach: predicted entry into an asset corridor within `horizon_min` on the current course
-and speed (dead reckoning along the great circle), once per vessel and asset per cooldown."""
+and speed (dead reckoning along the great circle) for a ship holding a steady course at speed,
+once per vessel and asset per cooldown (a ferry on its daily route is reported once a day)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,26 @@ import numba as nb
 import numpy as np
 
 from seawarden.detect.base import ST_CLOSED, Detector, RawEvents, clamp_severity, crossed
-from seawarden.track.geo import KNOT_MS, destination
+from seawarden.track.geo import KNOT_MS, angle_diff_deg, destination
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
 
 
 @nb.njit(cache=True, nogil=True)
-def _candidates(P, slot, sub, brk, prof, ts, lat, lon, sog, cog, in_corr, last_eval, max_corr_m, out_lat, out_lon):
+def _candidates(P, slot, sub, brk, prof, ts, lat, lon, sog, cog, course, sog_fast, in_corr, last_eval, max_corr_m,
+                out_lat, out_lon):
     n = ts.shape[0]
     keep = np.zeros(n, np.bool_)
     for i in range(n):
         if sub[i] != 0 or brk[i] != BRK_NONE or in_corr[i] or np.isnan(sog[i]) or np.isnan(cog[i]):
             continue
         p = P[prof[i]]
-        horizon, min_sog, every = p[0] * 60.0, p[1], p[2] * 1000
-        if sog[i] < min_sog:
+        horizon, min_sog, every, steady_deg = p[0] * 60.0, p[1], p[2] * 1000, p[4]
+        if sog[i] < min_sog or np.isnan(sog_fast[i]) or sog_fast[i] < min_sog:
+            continue
+        # dead reckoning is only a prediction for a ship holding its course: the 10-min smoothed course
+        # must agree with the current one (manoeuvring in a harbour or a fairway bend predicts nothing)
+        if np.isnan(course[i]) or abs(angle_diff_deg(course[i], cog[i])) > steady_deg:
             continue
         s = slot[i]
         if last_eval[s] != NO_TIME and ts[i] - last_eval[s] < every:
@@ -38,7 +44,7 @@ def _candidates(P, slot, sub, brk, prof, ts, lat, lon, sog, cog, in_corr, last_e
 
 class Approach(Detector):
     name = "approach"
-    PARAMS = ("horizon_min", "min_sog_kn", "eval_every_s", "cooldown_s")
+    PARAMS = ("horizon_min", "min_sog_kn", "eval_every_s", "cooldown_s", "steady_course_deg")
     VALUES = ("eta_corridor_min", "eta_line_min", "sog_kn", "cog_deg", "distance_to_line_m", "km_point", "angle_deg")
     STATE = {"last_eval": (np.int64, NO_TIME, ())}
 
@@ -56,7 +62,8 @@ class Approach(Detector):
         la2 = np.full(len(fx), np.nan)
         lo2 = np.full(len(fx), np.nan)
         keep = _candidates(self.P, chunk.slot, chunk.sub, chunk.brk, chunk.profile, fx.ts, fx.lat, fx.lon, chunk.sog,
-                           chunk.cog, chunk.in_corridor, self.state["last_eval"], max_corr, la2, lo2)
+                           chunk.cog, chunk.course, chunk.sog_fast, chunk.in_corridor, self.state["last_eval"],
+                           max_corr, la2, lo2)
         rows = np.flatnonzero(keep)
         if not rows.size:
             return RawEvents.empty(len(self.VALUES))

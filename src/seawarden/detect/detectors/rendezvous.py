@@ -1,5 +1,5 @@
-"""rendezvous: two vessels close together and slow for long, away from anchorages
-(GFW encounter definition). Every `tick_s` of stream time the fresh, slow vessels are hashed
+"""rendezvous: two vessels close together and slow for long, away from anchorages and ports
+(GFW encounter definition; Skylight's shorter "standard rendezvous" thresholds). Every `tick_s` of stream time the fresh, slow vessels are hashed
 into a grid of cells at least `max_distance_m` wide, so only neighbouring cells are compared:
 O(n) per scan, not O(n^2)."""
 
@@ -150,6 +150,20 @@ def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr
     return ei, ef, n
 
 
+def _port_index(stats: Any) -> Any:
+    """World Port Index ports (tracktable-data) as GFW's anchorage list: in a harbour, tugs with
+    their barges, ferries at terminals and pilot boats lie side by side for hours (measured: all
+    50 pair events of the untouched NY harbour week were within 4 km of a WPI port and 800 m of
+    the shore). None, counted in the engine stats, when the optional package is missing."""
+    from seawarden.assets.context import ContextUnavailable, PortIndex
+
+    try:
+        return PortIndex.build()
+    except ContextUnavailable:
+        stats["rendezvous_ports_unavailable"] += 1
+        return None
+
+
 class Rendezvous(Detector):
     name = "rendezvous"
     PARAMS = ("max_distance_m", "min_duration_s", "max_sog_kn", "min_anchorage_distance_m", "max_fix_age_s",
@@ -177,16 +191,20 @@ class Rendezvous(Detector):
                                        origin=(0, 0))
             shapely.prepare(u)
             self._excl = u
+        self._ports = _port_index(self.engine.stats) if p0.get("port_context", True) else None
 
     def process(self, chunk: TrackChunk) -> RawEvents:
         st = self.state.arrays
         fx = chunk.fixes
         away = ~chunk.in_anchorage
-        if self._excl is not None:
-            slow = np.flatnonzero(chunk.sog_fast <= float(self.profiles[0]["max_sog_kn"]))
-            if slow.size:
-                away = away.copy()
+        slow = np.flatnonzero(chunk.sog_fast <= float(self.profiles[0]["max_sog_kn"]))
+        if slow.size and (self._excl is not None or self._ports is not None):
+            away = away.copy()
+            if self._excl is not None:
                 away[slow] &= ~shapely.contains_xy(self._excl, fx.lon[slow], fx.lat[slow])
+            if self._ports is not None:
+                reach = float(self.profiles[0]["min_anchorage_distance_m"])
+                away[slow] &= self._ports.nearest(fx.lon[slow], fx.lat[slow], reach).port_idx < 0
         mmsi = self.engine.tracker.vessels.mmsi_array()
         ei, ef = self.buffers()
         ei, ef, n = _kernel(self.P, self.tick_ms, mmsi, chunk.slot, chunk.sub, chunk.profile, fx.ts, fx.lat, fx.lon,
