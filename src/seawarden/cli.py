@@ -256,7 +256,7 @@ def detect(
 @app.command()
 def ingest(
     sources: list[str] = typer.Argument(..., help="files (NMEA, CSV, Parquet) or a live feed tcp://host:port, udp://host:port"),
-    store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder)"),
+    store: Optional[str] = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema] (default: the user data folder)"),
     assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
     events_out: Optional[Path] = typer.Option(None, "--events", help="also write detected events here (JSON lines)"),
     clock: Optional[str] = ClockOption,
@@ -271,13 +271,14 @@ def ingest(
     from seawarden.alert.pipeline import AlertPipeline
     from seawarden.alert.sinks import JsonlSink
     from seawarden.detect.engine import DetectionEngine
-    from seawarden.store.alerts_duckdb import DuckDBAlertStore
     from seawarden.ingest.parquet_out import tee_stats
     from seawarden.ingest.rejects import IngestStats
-    from seawarden.store import DuckDBStore, default_store_path, file_fingerprint
+    from seawarden.store import StoreInputError, alert_store_for, default_store_path, file_fingerprint, is_postgres_spec, open_store
 
-    path = store or default_store_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if not is_postgres_spec(store):
+        store = str(Path(store).expanduser() if store else default_store_path())
+        Path(store).parent.mkdir(parents=True, exist_ok=True)
+    where = store.split("@")[-1]  # never print a password
     engine = None if no_detect else DetectionEngine(index=_asset_index(assets))
     events: list = []
     total = IngestStats()
@@ -296,9 +297,9 @@ def ingest(
             yield batch
 
     try:
-        with DuckDBStore(path) as db, _progress() as progress:
+        with open_store(store) as db, _progress() as progress:
             if engine is not None:
-                pipeline = AlertPipeline(DuckDBAlertStore(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
+                pipeline = AlertPipeline(alert_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
                 batches = detecting(tee_stats(_batches([spec], _clock(clock), q, progress), stats))
@@ -317,10 +318,12 @@ def ingest(
             store_stats = db.stats()
     except KeyboardInterrupt:
         console.print("interrupted")
+    except StoreInputError as exc:
+        raise _fail(str(exc)) from None
     finally:
         if q is not None:
             q.close()
-    _print_stats(total, f"ingested into {path}")
+    _print_stats(total, f"ingested into {where}")
     if store_stats is not None:
         console.print(f"store: {store_stats['rows']['positions']:,} positions of {store_stats['vessels']:,} vessels")
     if engine is not None:
@@ -374,14 +377,15 @@ def scenarios(
 
 
 @app.command("store")
-def store_stats(store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file")) -> None:
+def store_stats(store: Optional[str] = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema]")) -> None:
     """Show what the store holds."""
-    from seawarden.store import DuckDBStore, default_store_path
+    from seawarden.store import StoreInputError, open_existing_store
 
-    path = store or default_store_path()
-    if not path.exists():
-        raise _fail(f"no store at {path}: run `seawarden ingest` first")
-    with DuckDBStore(path, read_only=True) as db:
+    try:
+        db = open_existing_store(store, read_only=True)
+    except StoreInputError as exc:
+        raise _fail(str(exc)) from None
+    with db:
         typer.echo(json.dumps(db.stats(), indent=2, default=str))
 
 

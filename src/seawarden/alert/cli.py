@@ -35,7 +35,7 @@ risk_app = typer.Typer(no_args_is_help=True, help="Explainable risk scores (0-10
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(risk_app, name="risk")
 
-StoreOpt = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder)")
+StoreOpt = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema] (default: the user data folder)")
 ConfigOpt = typer.Option(None, "--config", help="TOML merged over seawarden/alert/defaults.toml")
 
 
@@ -48,16 +48,12 @@ def _fail(msg: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _open(store: Optional[Path], read_only: bool):
-    from seawarden.store import default_store_path
-    from seawarden.store.alerts_duckdb import DuckDBAlertStore
+def _open(store: Optional[str], read_only: bool):
+    from seawarden.store import alert_store_for, open_existing_store
 
-    path = store or default_store_path()
-    if read_only and not Path(path).exists():
-        raise _fail(f"no store at {path}: ingest or detect something first (or pass --store)")
     try:
-        return DuckDBAlertStore.open(path, read_only=read_only)
-    except Exception as exc:  # noqa: BLE001 -- lock / version problems carry clear messages
+        return alert_store_for(open_existing_store(store, read_only=read_only))
+    except Exception as exc:  # noqa: BLE001 -- missing file, lock, version and connection problems carry clear messages
         raise _fail(str(exc)) from exc
 
 
@@ -76,7 +72,7 @@ def list_alerts(
     asset: Optional[str] = typer.Option(None, "--asset", help="asset id"),
     limit: int = typer.Option(200, "--limit", min=1),
     as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
-    store: Optional[Path] = StoreOpt,
+    store: Optional[str] = StoreOpt,
 ) -> None:
     """Alerts, most recently updated first."""
     if status is not None and status not in STATUSES:
@@ -100,7 +96,7 @@ def list_alerts(
     con.print(t)
 
 
-def _act(alert_id: str, action: str, by: str, reason: Optional[str], store: Optional[Path]) -> None:
+def _act(alert_id: str, action: str, by: str, reason: Optional[str], store: Optional[str]) -> None:
     db = _open(store, read_only=False)
     try:
         change = apply_action(db, alert_id, action, by=by, reason=reason)
@@ -115,27 +111,27 @@ def _act(alert_id: str, action: str, by: str, reason: Optional[str], store: Opti
 
 @alerts_app.command("ack")
 def ack(alert_id: str, by: str = typer.Option(..., "--by", help="who acknowledges"),
-        reason: Optional[str] = typer.Option(None, "--reason"), store: Optional[Path] = StoreOpt) -> None:
+        reason: Optional[str] = typer.Option(None, "--reason"), store: Optional[str] = StoreOpt) -> None:
     """Acknowledge an open alert (someone is on it)."""
     _act(alert_id, "acknowledge", by, reason, store)
 
 
 @alerts_app.command("resolve")
 def resolve(alert_id: str, by: str = typer.Option(..., "--by"), reason: str = typer.Option(..., "--reason"),
-            store: Optional[Path] = StoreOpt) -> None:
+            store: Optional[str] = StoreOpt) -> None:
     """Close an alert as handled (with what was done)."""
     _act(alert_id, "resolve", by, reason, store)
 
 
 @alerts_app.command("dismiss")
 def dismiss(alert_id: str, by: str = typer.Option(..., "--by"), reason: str = typer.Option(..., "--reason"),
-            store: Optional[Path] = StoreOpt) -> None:
+            store: Optional[str] = StoreOpt) -> None:
     """Close an alert as not a threat (false positive, exercise...)."""
     _act(alert_id, "dismiss", by, reason, store)
 
 
 @alerts_app.command("history")
-def history(alert_id: str, store: Optional[Path] = StoreOpt) -> None:
+def history(alert_id: str, store: Optional[str] = StoreOpt) -> None:
     """Every transition of one alert: openings, escalations, growth and operator actions."""
     db = _open(store, read_only=True)
     try:
@@ -200,7 +196,7 @@ def _print_score(score: RiskScore, as_json: bool) -> None:
 @risk_app.command("vessel")
 def risk_vessel(mmsi: int, watchlist: Optional[Path] = typer.Option(None, "--watchlist", help="CSV of mmsi/imo/name"),
                 at: str = typer.Option("now", "--at", help="now | latest (newest event in the log) | ISO time"),
-                as_json: bool = typer.Option(False, "--json"), store: Optional[Path] = StoreOpt,
+                as_json: bool = typer.Option(False, "--json"), store: Optional[str] = StoreOpt,
                 config: Optional[Path] = ConfigOpt) -> None:
     """Risk of one vessel, every point with the event or fact it comes from."""
     settings = _settings(config)
@@ -217,7 +213,7 @@ def risk_vessel(mmsi: int, watchlist: Optional[Path] = typer.Option(None, "--wat
 @risk_app.command("asset")
 def risk_asset(name: str, watchlist: Optional[Path] = typer.Option(None, "--watchlist"),
                at: str = typer.Option("now", "--at", help="now | latest | ISO time"),
-               as_json: bool = typer.Option(False, "--json"), store: Optional[Path] = StoreOpt,
+               as_json: bool = typer.Option(False, "--json"), store: Optional[str] = StoreOpt,
                config: Optional[Path] = ConfigOpt) -> None:
     """Risk of one asset (by name or id): its criticality, the events at it and the vessels involved."""
     settings = _settings(config)

@@ -34,5 +34,9 @@ def apply_action(store: AlertStore, alert_id: str, action: str, *, by: str, reas
     alert.updated_at = now
     tr = Transition(alert.alert_id, store.next_seq(alert.alert_id), now, action, before, to_status, alert.severity,
                     by=by.strip(), reason=reason)
-    store.commit([], [alert], [tr])
+    cas = getattr(store, "commit_transition", None)  # compare-and-set where the store offers it (several operators)
+    if cas is not None:
+        tr = cas(alert, tr)
+    else:
+        store.commit([], [alert], [tr])
     return AlertChange(PAST[action], copy.deepcopy(alert), tr)

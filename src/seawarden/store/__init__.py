@@ -47,6 +47,20 @@ def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> St
     return PostGISStore(dsn, schema=schema or "public", read_only=read_only)
 
 
+#: help text of every ``--store`` option
+STORE_HELP = "DuckDB file or postgresql://user:pw@host/db[#schema] (default: the DuckDB file in the user data folder)"
+
+
+def open_existing_store(spec: str | Path | None = None, *, read_only: bool = False) -> Store:
+    """Like :func:`open_store`, but a missing DuckDB file is an error (for commands that only read or act on data)."""
+    if not is_postgres_spec(spec):
+        path = Path(spec).expanduser() if spec else default_store_path()
+        if not path.exists():
+            raise StoreInputError(f"no store at {path}: run `seawarden ingest` or `seawarden watch` first, or pass --store")
+        spec = path
+    return open_store(spec, read_only=read_only)
+
+
 def alert_store_for(store: Store) -> "AlertStore":
     """The AlertStore that keeps events and alerts beside the AIS of ``store`` (same database, same connection)."""
     if isinstance(store, DuckDBStore):
@@ -76,6 +90,7 @@ __all__ = [
     "VESSEL_SUMMARY",
     "DuckDBStore",
     "PostGISStore",
+    "STORE_HELP",
     "Store",
     "StoreInputError",
     "StoreVersionError",
@@ -83,6 +98,7 @@ __all__ = [
     "default_store_path",
     "file_fingerprint",
     "is_postgres_spec",
+    "open_existing_store",
     "open_store",
     "track_windows",
 ]

@@ -68,7 +68,7 @@ def suspects(
     near: Optional[str] = typer.Option(None, "--near", help="LAT,LON: only the part of the asset near this point (e.g. the fault)"),
     radius: Optional[float] = typer.Option(None, "--radius", help="km around --near (default from the config, 10 km)"),
     fmt: Format = typer.Option(Format.table, "--format", help="table, json or csv"),
-    store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder)"),
+    store: Optional[str] = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema] (default: the user data folder)"),
     assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) instead of the registry"),
     config: Optional[Path] = typer.Option(None, "--config", help="TOML merged over the packaged suspects.toml weights"),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="show only the top N (table)"),
@@ -80,23 +80,20 @@ def suspects(
     from seawarden.alert.forensics.config import ForensicsInputError, SuspectConfig
     from seawarden.alert.forensics.evidence import subject_for_suspect, write_evidence_pack
     from seawarden.alert.forensics.suspects import rank_suspects
-    from seawarden.store import DuckDBStore, default_store_path
+    from seawarden.store import StoreInputError, open_existing_store
 
     t0, t1 = parse_time(t_from, "--from"), parse_time(t_to, "--to")
-    path = store or default_store_path()
-    if not Path(path).exists():
-        raise _fail(f"no store at {path}: run `seawarden ingest` first or pass --store")
     index = _index(assets)
     try:
         cfg = SuspectConfig.load(config)
-        with DuckDBStore(path, read_only=True) as db:
+        with open_existing_store(store, read_only=True) as db:
             report = rank_suspects(db, index, asset, t0, t1, parse_near(near), radius, cfg)
             packs = []
             if evidence is not None:
                 for s in report.suspects[:evidence_top]:
                     packs.append(write_evidence_pack(evidence / f"{s.rank:02d}_{s.mmsi}", db, index, subject_for_suspect(report, s),
                                                      ais_attribution=ais_attribution))
-    except ForensicsInputError as exc:
+    except (ForensicsInputError, StoreInputError) as exc:
         raise _fail(str(exc)) from None
     if fmt is Format.json:
         sys.stdout.write(report.to_json() + "\n")
