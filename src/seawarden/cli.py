@@ -18,6 +18,7 @@ from rich.table import Table
 from seawarden.alert import cli as alert_cli
 from seawarden.alert.forensics import cli as forensics_cli
 from seawarden.assets import cli as assets_cli
+from seawarden.detect.pipeline import prefetched
 from seawarden.ingest.fetch import cli as fetch_cli
 from seawarden.watch import cli as watch_cli
 
@@ -240,7 +241,7 @@ def detect(
     q = _quarantine(quarantine)
     try:
         with _progress() as progress:
-            for batch in _batches(inputs, _clock(clock), q, progress):
+            for batch in prefetched(_batches(inputs, _clock(clock), q, progress)):  # decode n+1 while detecting n
                 stats.merge(batch.stats)
                 events += engine.process(batch)
         events += engine.flush()
@@ -302,7 +303,7 @@ def ingest(
                 pipeline = AlertPipeline(alert_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
-                batches = detecting(tee_stats(_batches([spec], _clock(clock), q, progress), stats))
+                batches = detecting(prefetched(tee_stats(_batches([spec], _clock(clock), q, progress), stats)))
                 if "://" in spec:
                     for batch in batches:  # live feed: append as it arrives, until interrupted
                         db.append(batch)
