@@ -92,13 +92,42 @@ def arrow_column(values: np.ndarray, valid: np.ndarray, type_: pa.DataType) -> p
     return pa.Array.from_buffers(type_, len(values), [pa.py_buffer(bitmap), pa.py_buffer(values)])
 
 
+def type_table(types: tuple[int, ...]) -> np.ndarray:
+    """Message type (0..63) -> membership, so a lookup replaces ``np.isin`` on every row."""
+    table = np.zeros(64, np.bool_)
+    table[list(types)] = True
+    return table
+
+
+IS_POSITION = type_table(POSITION_TYPES)
+IS_STATIC = type_table(STATIC_TYPES)
+
+
 def screen(mtype: np.ndarray, status: np.ndarray, ints: np.ndarray) -> np.ndarray:
     """Final status per message: positions off the globe and MMSI 0 are impossible values."""
-    position = np.isin(mtype, POSITION_TYPES)
-    identity = position | np.isin(mtype, STATIC_TYPES)
-    _, _, _, off_globe = lat_lon(ints, mtype)
-    bad = (status == 0) & ((identity & (ints[:, Col.MMSI] == 0)) | (position & off_globe))
-    return np.where(bad, IMPOSSIBLE_VALUE, status).astype(np.int16)
+    return _screen(mtype, status, ints, IS_POSITION, IS_STATIC, int(Col.MMSI), int(Col.LAT), int(Col.LON))
+
+
+@nb.njit(cache=True, nogil=True)
+def _screen(mtype, status, ints, is_position, is_static, c_mmsi, c_lat, c_lon):
+    """One pass of :func:`lat_lon`'s impossible-position test and the MMSI 0 test (no temporaries)."""
+    n = mtype.shape[0]
+    out = np.empty(n, np.int16)
+    for m in range(n):
+        out[m] = status[m]
+        if status[m] != 0:
+            continue
+        t = mtype[m]
+        position = is_position[t]
+        if (position or is_static[t]) and ints[m, c_mmsi] == 0:
+            out[m] = IMPOSSIBLE_VALUE
+        elif position:
+            scale = 600 if t == 27 else 600000  # type 27: 1/10 minute
+            la = ints[m, c_lat]
+            lo = ints[m, c_lon]
+            if (la != 91 * scale and abs(la) > 90 * scale) or (lo != 181 * scale and abs(lo) > 180 * scale):
+                out[m] = IMPOSSIBLE_VALUE
+    return out
 
 
 @nb.njit(cache=True, nogil=True)

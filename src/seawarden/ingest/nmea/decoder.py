@@ -20,6 +20,8 @@ from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.nmea import kernel
 from seawarden.ingest.nmea.columns import (
+    IS_POSITION,
+    IS_STATIC,
     POSITION_COLS,
     arrow_column,
     eta_ms,
@@ -29,7 +31,7 @@ from seawarden.ingest.nmea.columns import (
     screen,
     text_column,
 )
-from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, POSITION_TYPES, STATIC_TYPES, Col, Text
+from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, Col, Text
 from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
@@ -37,9 +39,6 @@ Clock = Literal["receive"] | datetime | None
 
 #: NMEA 4.0 AIS talker ids, plus BY and SS which real DMA shore-network data uses.
 DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS")
-
-_POSITION_TYPES = np.array(POSITION_TYPES)
-_STATIC_TYPES = np.array(STATIC_TYPES)
 
 
 def talker_table(talkers: tuple[str, ...] | list[str]) -> np.ndarray:
@@ -148,6 +147,7 @@ class NmeaDecoder:
         self._frag_ts = int(kernel.NO_TS)
         self._frag_src = np.uint64(0)
         self._fragments: dict[tuple[int, int, int, int], _PendingMessage] = {}
+        self._oldest_fragment_ts = -(1 << 62)  # a lower bound on the times of pending fragments
         self._sources: dict[int, str] = {}
         self._stations = StationCodes()
         self._recent = None if self.dedup_window_ms is None else RecentPayloads(self.dedup_window_ms)
@@ -169,7 +169,7 @@ class NmeaDecoder:
         buf = self._carry + data if self._carry else data
         cut = buf.rfind(b"\n") + 1
         self._keep_partial(buf[cut:], stats)
-        return self._decode(buf[:cut], received_at, stats)
+        return self._decode(memoryview(buf)[:cut], received_at, stats)  # a view: no copy of the chunk
 
     def _keep_partial(self, tail: bytes, stats: IngestStats) -> None:
         """Carry an unterminated line to the next feed, unless it is already too long to be one."""
@@ -201,7 +201,7 @@ class NmeaDecoder:
             if self.quarantine is not None:
                 self.quarantine.write(Reason.ORPHAN_FRAGMENT, frag.line, self.origin)
 
-    def _decode(self, chunk: bytes, received_at: float | None, stats: IngestStats) -> DecodedBatch:
+    def _decode(self, chunk: bytes | memoryview, received_at: float | None, stats: IngestStats) -> DecodedBatch:
         arr = np.frombuffer(chunk, dtype=np.uint8)
         (status, line_start, line_end, n_single, msg_arrays, frags, def_hash, def_start, def_end, self._pending_ts,
          self._pending_src, self._frag_ts, self._frag_src) = kernel.scan_lines(
@@ -216,7 +216,7 @@ class NmeaDecoder:
         stats.lines += len(status)
         for h, a, b in zip(def_hash.tolist(), def_start.tolist(), def_end.tolist()):
             if h not in self._sources:
-                self._sources[h] = chunk[a:b].decode("ascii", "replace")
+                self._sources[h] = bytes(chunk[a:b]).decode("ascii", "replace")
         rejected = (status > 0) & (status < 32)
         stats.sentences += n_single + len(fr_line) + int(np.count_nonzero(rejected))
         fallback = clock_ms(self.clock, received_at)
@@ -246,7 +246,8 @@ class NmeaDecoder:
         stats.add_outcomes({code: int(counts[code]) for code in np.flatnonzero(counts).tolist()})
         if self.quarantine is not None:
             for li in np.flatnonzero((outcome > 0) & (outcome < 32)):
-                self.quarantine.write(Reason(int(outcome[li])), chunk[line_start[li] : line_end[li]], self.origin)
+                self.quarantine.write(Reason(int(outcome[li])), bytes(chunk[line_start[li] : line_end[li]]),
+                                      self.origin)
         return batch
 
     def _reassemble(self, chunk, sent_line, line_start, line_end, pay_start, pay_end, fill, frag_cnt,
@@ -267,17 +268,21 @@ class NmeaDecoder:
             cnt, num = int(frag_cnt[q]), int(frag_num[q])
             key = (int(src[q]), int(seq[q]), int(chan[q]), cnt)
             t = int(ts[q])
-            for stale in [k for k, p in self._fragments.items()
-                          if t - min(f.ts for f in p.parts.values()) > self.fragment_timeout_ms]:
-                self._orphan(stats, stale)
+            if t - self._oldest_fragment_ts > self.fragment_timeout_ms:  # else nothing pending can be stale
+                for stale in [k for k, p in self._fragments.items()
+                              if t - min(f.ts for f in p.parts.values()) > self.fragment_timeout_ms]:
+                    self._orphan(stats, stale)
+                self._oldest_fragment_ts = min((f.ts for p in self._fragments.values() for f in p.parts.values()),
+                                               default=t)
+            self._oldest_fragment_ts = min(self._oldest_fragment_ts, t)
             pending = self._fragments.get(key)
             if pending is not None and num in pending.parts:
                 self._orphan(stats, key)  # a restart of the same key: the old parts never completed
                 pending = None
             if pending is None:
                 pending = self._fragments[key] = _PendingMessage(cnt)
-            pending.parts[num] = _Fragment(num, chunk[pay_start[q] : pay_end[q]], int(fill[q]), t,
-                                           int(src[q]), bool(own[q]), chunk[line_start[li] : line_end[li]])
+            pending.parts[num] = _Fragment(num, bytes(chunk[pay_start[q] : pay_end[q]]), int(fill[q]), t,
+                                           int(src[q]), bool(own[q]), bytes(chunk[line_start[li] : line_end[li]]))
             if len(pending.parts) == cnt:
                 del self._fragments[key]
                 parts = [pending.parts[k] for k in sorted(pending.parts)]
@@ -309,8 +314,8 @@ class NmeaDecoder:
         stats.messages_by_type.update({t: int(counts[t]) for t in np.flatnonzero(counts).tolist()})
 
         src_names = self._source_names(m.src)
-        is_pos = np.isin(mt, _POSITION_TYPES)
-        is_static = np.isin(mt, _STATIC_TYPES)
+        is_pos = IS_POSITION[mt]
+        is_static = IS_STATIC[mt]
         return DecodedBatch(
             positions=self._positions(m, np.flatnonzero(keep & is_pos), n_rx, src_names),
             static=self._static(m, keep & is_static, n_rx, src_names),
