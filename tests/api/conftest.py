@@ -1,10 +1,17 @@
 """Fixtures: a store holding the real-derived Estlink 2 drag scenario with its detected events and alerts,
-and a console app over it (tokens of every role)."""
+and a console app over it (tokens of every role).
+
+The console runs on both stores (``duckdb``, ``postgis``): each scenario store is built once per session
+and copied per test (a file copy; a schema copied by INSERT ... SELECT). PostGIS needs
+``SEAWARDEN_TEST_PG_DSN`` (``source scripts/postgres.sh``) and skips with that reason without it.
+"""
 
 from __future__ import annotations
 
 import shutil
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,8 +27,11 @@ from seawarden.assets import AssetIndex, load_gridkit_dc
 from seawarden.detect.engine import DetectionEngine
 from seawarden.detect.eval.inject import static_rows
 from seawarden.ingest.batch import DecodedBatch
-from seawarden.store import DuckDBStore
-from seawarden.store.alerts_duckdb import DuckDBAlertStore
+from seawarden.store import DuckDBStore, alert_store_for
+from seawarden.store.base import Store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))  # the store tests' backend factory
+from store_backends import StoreFactory, pg_dsn  # noqa: E402
 
 TOKENS = {"ada": ("viewer-token-0123456789", Role.viewer), "olga": ("operator-token-0123456789", Role.operator),
           "root": ("admin-token-0123456789abc", Role.admin)}
@@ -45,37 +55,71 @@ def estlink(shared_data: Path):
     return table.take([table.find("Estlink 2"), table.find("Estlink 1")]).with_overrides(corridor_m=WATCH_CORRIDOR_M)
 
 
-def make_console(db: DuckDBStore, assets, lock: threading.RLock | None = None, **kw) -> Console:
+def make_console(db: Store, assets, lock: threading.RLock | None = None, **kw) -> Console:
     lock = lock or threading.RLock()
-    return Console(readers=ReaderPool(db, lock).get, assets=AssetState(assets), hub=LiveHub(), feed=PositionFeed(),
-                   tokens=TokenRegistry(TOKENS), actions=PipelineActions(AlertPipeline(DuckDBAlertStore(db)), lock), **kw)
+    readers = ReaderPool(db, lock)
+    return Console(readers=readers.get, assets=AssetState(assets), hub=LiveHub(), feed=PositionFeed(),
+                   tokens=TokenRegistry(TOKENS), actions=PipelineActions(AlertPipeline(alert_store_for(db)), lock), **kw)
+
+
+def fill_scenario(db: Store, scenario: DragScenario, estlink) -> None:
+    """The scenario's positions, a static report of the dragger, and its detected events and alerts."""
+    static = static_rows(scenario.dragger, np.array([scenario.t_ref_ms - 3_600_000]), imo=9329760, callsign="V3UQ7",
+                         name="EAGLE S")
+    db.append(DecodedBatch(positions=scenario.positions, static=static, other=schema.OTHER.empty_table()))
+    engine = DetectionEngine(index=AssetIndex.build(estlink))
+    pipeline = AlertPipeline(alert_store_for(db))
+    pos = scenario.positions
+    for i in range(0, pos.num_rows, 500):
+        pipeline.handle(engine.process(pos.slice(i, 500)))
+    pipeline.handle(engine.flush())
 
 
 @pytest.fixture(scope="session")
 def store_file(scenario: DragScenario, estlink, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Built once: the scenario's positions, a static report of the dragger, its events and alerts (closed file)."""
+    """Built once: the scenario in a DuckDB file (closed)."""
     path = tmp_path_factory.mktemp("console") / "console.duckdb"
     with DuckDBStore(path) as db:
-        static = static_rows(scenario.dragger, np.array([scenario.t_ref_ms - 3_600_000]), imo=9329760, callsign="V3UQ7",
-                             name="EAGLE S")
-        db.append(DecodedBatch(positions=scenario.positions, static=static, other=schema.OTHER.empty_table()))
-        engine = DetectionEngine(index=AssetIndex.build(estlink))
-        pipeline = AlertPipeline(DuckDBAlertStore(db))
-        pos = scenario.positions
-        for i in range(0, pos.num_rows, 500):
-            pipeline.handle(engine.process(pos.slice(i, 500)))
-        pipeline.handle(engine.flush())
+        fill_scenario(db, scenario, estlink)
     return path
 
 
-@pytest.fixture()
-def loaded_store(store_file: Path, tmp_path: Path):
-    """A private copy per test, so writes (alert actions, assets) never leak between tests."""
-    path = tmp_path / "console.duckdb"
-    shutil.copy(store_file, path)
-    db = DuckDBStore(path)
-    yield db
-    db.close()
+@pytest.fixture(scope="session")
+def pg_scenario(scenario: DragScenario, estlink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """Built once: the scenario in a PostGIS schema; (dsn, schema)."""
+    with StoreFactory("postgis", tmp_path_factory.mktemp("pg")) as factory:
+        fill_scenario(factory("console"), scenario, estlink)
+        yield factory.dsn, factory.schema("console")
+
+
+def copy_schema(dsn: str, source: str, target: str) -> None:
+    """Every row of the store in ``source`` into the fresh store in ``target`` (generated columns are recomputed)."""
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as con, con.transaction():
+        tables = con.execute("SELECT table_name, string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) "
+                             "FROM information_schema.columns WHERE table_schema = %s AND is_generated = 'NEVER' "
+                             "AND table_name <> 'alembic_version' GROUP BY table_name", [source]).fetchall()
+        for table, cols in tables:
+            con.execute(f'INSERT INTO "{target}"."{table}" ({cols}) SELECT {cols} FROM "{source}"."{table}"')
+
+
+@pytest.fixture(params=["duckdb", "postgis"])
+def loaded_store(request: pytest.FixtureRequest, store_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the scenario store per test, so writes (alert actions, assets) never leak between tests."""
+    if request.param == "duckdb":
+        path = tmp_path / "console.duckdb"
+        shutil.copy(store_file, path)
+        db = DuckDBStore(path)
+        yield db
+        db.close()
+        return
+    pg_dsn()  # skips with the reason when there is no test server
+    dsn, source = request.getfixturevalue("pg_scenario")
+    with StoreFactory("postgis", tmp_path) as factory:
+        db = factory("copy")
+        copy_schema(dsn, source, factory.schema("copy"))
+        yield db
 
 
 @pytest.fixture()

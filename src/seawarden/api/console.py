@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
+from seawarden.alert.base import AlertStore
 from seawarden.alert.config import AlertSettings
 from seawarden.alert.lifecycle import PAST
 from seawarden.alert.model import AlertChange
@@ -26,24 +27,38 @@ from seawarden.api.limits import Limits
 from seawarden.assets.model import AssetTable
 from seawarden.assets.registry import AssetRegistry
 from seawarden.assets.spatial import AssetIndex
-from seawarden.store.alerts_duckdb import DuckDBAlertStore
-from seawarden.store.duckdb_store import DuckDBStore
+from seawarden.store import alert_store_for
+from seawarden.store.base import Store, to_ms
+
+
+class AlertReads(AlertStore, Protocol):
+    """AlertStore plus the event-log reads only the console asks (both stores implement them)."""
+
+    def event_payloads(self, *, mmsi: int | None = None, asset_id: str | None = None, type_: str | None = None,
+                       since_ms: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Stored events (full JSON plus alert_id), newest first."""
+        ...
+
+    def alert_counts(self) -> dict[str, int]:
+        """Number of alerts in each status."""
+        ...
 
 
 class ReaderPool:
-    """One read cursor per API thread on the writer's database (DuckDB: one writer per file, cursors per thread).
+    """One read handle per API thread on the writer's store, from ``store.reader()``.
 
-    Cursors are made under the writer's lock (creating one touches the shared connection); after
-    that each thread reads on its own cursor and sees every committed row.
+    DuckDB: a cursor on the writer's database (one writer per file); PostGIS: another connection.
+    Handles are made under the writer's lock (a DuckDB cursor touches the shared connection); after
+    that each thread reads on its own handle and sees every committed row.
     """
 
-    def __init__(self, store: DuckDBStore, lock: threading.RLock | None = None) -> None:
+    def __init__(self, store: Store, lock: threading.RLock | None = None) -> None:
         self.store = store
         self.lock = lock or threading.RLock()
         self._local = threading.local()
-        self._all: list[DuckDBStore] = []
+        self._all: list[Store] = []
 
-    def get(self) -> DuckDBStore:
+    def get(self) -> Store:
         r = getattr(self._local, "reader", None)
         if r is None:
             with self.lock:
@@ -122,7 +137,7 @@ class AssetState:
 
 @dataclass
 class Console:
-    readers: Callable[[], DuckDBStore]  # a read handle for the calling thread
+    readers: Callable[[], Store]  # a read handle for the calling thread
     assets: AssetState
     hub: LiveHub
     feed: PositionFeed
@@ -141,8 +156,9 @@ class Console:
     keepalive_s: float = 15.0
     stats_interval_s: float = 5.0
 
-    def alert_store(self) -> DuckDBAlertStore:
-        return DuckDBAlertStore(self.readers())
+    def alert_store(self) -> AlertReads:
+        """The alert store beside the calling thread's reader (same connection)."""
+        return cast(AlertReads, alert_store_for(self.readers()))
 
     def scorer(self) -> RiskScorer:
         if self.risk is None:
@@ -156,5 +172,5 @@ class Console:
         """
         if self.feed.stream_ms is not None:
             return self.feed.stream_ms
-        last = self.readers()._one("SELECT epoch_ms(max(ts)) FROM positions")[0]
-        return int(last) if last is not None else int(time.time() * 1000)
+        last = self.readers().last_seen()
+        return to_ms(last) if last is not None else int(time.time() * 1000)

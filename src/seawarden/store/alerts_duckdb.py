@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import orjson
 import pyarrow as pa
 
 from seawarden.alert.base import EVENT_LOG, AlertConflictError, KnownEvent
@@ -45,6 +46,30 @@ def alerts_from_rows(rows: Sequence[Sequence[Any]], event_ids: dict[str, list[st
     return out
 
 
+def event_payload_filter(mmsi: int | None, asset_id: str | None, type_: str | None, since_ms: int | None,
+                         mark: str = "?") -> tuple[str, list[Any]]:
+    """WHERE clause and parameters of :meth:`event_payloads` (``mark``: the driver's placeholder)."""
+    cond, params = ["TRUE"], []
+    for col, val in (("mmsi", mmsi), ("asset_id", asset_id), ("type", type_)):
+        if val is not None:
+            cond.append(f"{col} = {mark}")
+            params.append(int(val) if col == "mmsi" else str(val))
+    if since_ms is not None:
+        cond.append(f"coalesce(end_ms, detected_ms) >= {mark}")
+        params.append(int(since_ms))
+    return " AND ".join(cond), params
+
+
+def payloads_with_alert(rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
+    """(payload JSON, alert_id) rows as Event dicts with the alert they belong to."""
+    out = []
+    for payload, alert_id in rows:
+        d = orjson.loads(payload)
+        d["alert_id"] = alert_id
+        out.append(d)
+    return out
+
+
 def check_expected_status(alert_id: str, stored: str | None, transition: Transition) -> None:
     """The compare of compare-and-set: refuse when the alert is gone or no longer in the status it was read in."""
     if stored is None:
@@ -54,7 +79,28 @@ def check_expected_status(alert_id: str, stored: str | None, transition: Transit
                                  f"someone else changed it); {transition.action} not applied")
 
 
-class DuckDBAlertStore:
+class EventReads:
+    """The console's reads of the event log, the same SQL on both stores (only the placeholder differs)."""
+
+    _MARK = "?"
+    _BY_ID = "event_id"  # PostgreSQL: byte order, as DuckDB, whatever the database's collation
+
+    def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
+        raise NotImplementedError
+
+    def event_payloads(self, *, mmsi: int | None = None, asset_id: str | None = None, type_: str | None = None,
+                       since_ms: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Stored events as `seawarden detect` writes them (full JSON plus alert_id), newest first."""
+        where, params = event_payload_filter(mmsi, asset_id, type_, since_ms, self._MARK)
+        return payloads_with_alert(self._rows(f"SELECT payload, alert_id FROM events WHERE {where} "
+                                              f"ORDER BY start_ms DESC, {self._BY_ID} LIMIT {int(limit)}", params))
+
+    def alert_counts(self) -> dict[str, int]:
+        """Number of alerts in each status (statuses without alerts are absent)."""
+        return {status: int(n) for status, n in self._rows("SELECT status, count(*) FROM alerts GROUP BY status ORDER BY status")}
+
+
+class DuckDBAlertStore(EventReads):
     """AlertStore on a DuckDBStore's database (``DuckDBAlertStore(store)``) or its own file (``.open(path)``)."""
 
     def __init__(self, store: DuckDBStore) -> None:

@@ -24,7 +24,7 @@ import pyarrow as pa
 from seawarden.alert.base import EVENT_LOG, KnownEvent
 from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
 from seawarden.detect.event import Event
-from seawarden.store.alerts_duckdb import _ALERT_COLS, _utc, alerts_from_rows, check_expected_status
+from seawarden.store.alerts_duckdb import _ALERT_COLS, EventReads, _utc, alerts_from_rows, check_expected_status
 from seawarden.store.postgis import PostGISStore, copy_out
 
 _EVENT_COLS = ("event_id", "type", "subtype", "mmsi", "related_mmsi", "asset_id", "asset_name", "start_ms", "end_ms",
@@ -52,8 +52,11 @@ _EVENT_UPSERT = (f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({_place
 _HISTORY_INSERT = f"INSERT INTO alert_history ({', '.join(_HISTORY_COLS)}) VALUES ({_placeholders(len(_HISTORY_COLS))})"
 
 
-class PostGISAlertStore:
+class PostGISAlertStore(EventReads):
     """AlertStore on a PostGISStore's connection (``PostGISAlertStore(store)``) or its own (``.open(dsn)``)."""
+
+    _MARK = "%s"
+    _BY_ID = 'event_id COLLATE "C"'
 
     def __init__(self, store: PostGISStore) -> None:
         self.store = store

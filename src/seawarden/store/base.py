@@ -11,6 +11,7 @@ being guessed as local time).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
 
@@ -48,12 +49,46 @@ VESSEL_SUMMARY = pa.schema(
 )
 
 
+#: One row per vessel: its newest located fix (the console's map). ts_ms is epoch milliseconds, since the
+#: console speaks JSON; ties on ts are broken by the other columns, so every store returns the same row.
+LATEST_FIX = pa.schema(
+    [
+        pa.field("mmsi", pa.uint32(), nullable=False),
+        pa.field("ts_ms", pa.int64(), nullable=False),
+        pa.field("lat", pa.float64(), nullable=False),
+        pa.field("lon", pa.float64(), nullable=False),
+        pa.field("sog", pa.float32()),
+        pa.field("cog", pa.float32()),
+        pa.field("heading", pa.uint16()),
+        pa.field("nav_status", pa.uint8()),
+    ]
+)
+
+#: ORDER BY of "the newest fix first" shared by the stores (NULLS LAST spelled out: PostgreSQL's default
+#: for DESC differs from DuckDB's)
+LATEST_FIX_ORDER = ("mmsi, ts DESC, lat, lon, sog NULLS LAST, cog NULLS LAST, heading NULLS LAST, nav_status NULLS LAST")
+
+
+@dataclass(frozen=True)
+class PositionTotals:
+    """How much the store holds, for the console's health answer."""
+
+    positions: int
+    vessels: int
+    last_ts: datetime | None
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _ceil_ms(value: datetime) -> int:
     """Stored times are whole milliseconds, so ``ts >= t`` is ``ts >= ceil_ms(t)`` (same for ``<``)."""
     return -(-((value - _EPOCH) // timedelta(microseconds=1)) // 1000)
+
+
+def to_ms(value: datetime) -> int:
+    """Epoch milliseconds of an aware datetime, exactly (no float rounding)."""
+    return (value - _EPOCH) // timedelta(milliseconds=1)
 
 
 def track_windows(mmsis: Sequence[int], starts: Sequence[datetime], ends: Sequence[datetime]) -> pa.Table:
@@ -146,6 +181,27 @@ class Store(Protocol):
         self, t0: datetime | None = None, t1: datetime | None = None, mmsis: list[int] | None = None
     ) -> pa.Table:
         """VESSEL_SUMMARY rows of the vessels with positions in the window."""
+        ...
+
+    def latest_fixes(self, t0: datetime, bbox: tuple[float, float, float, float] | None = None,
+                     mmsi: int | None = None) -> pa.Table:
+        """LATEST_FIX rows: the newest located fix of every vessel (or of ``mmsi``) at or after ``t0``, by mmsi.
+
+        ``bbox`` (lon0, lat0, lon1, lat1; lon0 > lon1 wraps the antimeridian) keeps the vessels whose
+        newest fix lies inside it -- a vessel that has left the box is not shown at an older place.
+        """
+        ...
+
+    def last_seen(self, mmsi: int | None = None) -> datetime | None:
+        """Time of the newest position of one vessel (None: of any vessel); None when there is none."""
+        ...
+
+    def position_totals(self) -> PositionTotals:
+        """Positions, distinct vessels and the newest position time (cheaper than :meth:`stats`)."""
+        ...
+
+    def reader(self) -> "Store":
+        """Another handle on the same store for another thread of this process (sees committed rows)."""
         ...
 
     def stats(self) -> dict[str, Any]: ...

@@ -28,7 +28,8 @@ from seawarden import schema
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.rejects import IngestStats
 from seawarden.store import migrations
-from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, StoreInputError, track_windows
+from seawarden.store.base import (LATEST_FIX, LATEST_FIX_ORDER, STATIC_LATEST, VESSEL_SUMMARY, PositionTotals, StoreInputError,
+                                  track_windows)
 
 MEMORY = ":memory:"
 
@@ -89,6 +90,29 @@ def check_box(lon_min: float, lat_min: float, lon_max: float, lat_max: float) ->
             raise StoreInputError(f"{name}={value} is outside -{limit}..{limit}")
     if lat_min > lat_max:
         raise StoreInputError(f"lat_min {lat_min} is north of lat_max {lat_max}")
+
+
+def latest_fix_filters(t0: datetime, bbox: tuple[float, float, float, float] | None, mmsi: int | None,
+                       mark: str = "$") -> tuple[str, str, dict[str, Any]]:
+    """(inner WHERE, outer box test, parameters) of the latest-fix query, for either store's parameter style.
+
+    The box is tested on the newest fix (outer), not on the rows searched (inner), so a vessel that has
+    left the box is not shown at an older place inside it.
+    """
+    p = (lambda n: f"${n}") if mark == "$" else (lambda n: f"%({n})s")
+    params: dict[str, Any] = {"t0": _utc(t0, "t0")}
+    inner = f"ts >= {p('t0')} AND lat IS NOT NULL AND lon IS NOT NULL"
+    if mmsi is not None:
+        inner, params["mmsi"] = inner + f" AND mmsi = {p('mmsi')}", _mmsi(mmsi)
+    outer = "TRUE"
+    if bbox is not None:
+        lon0, lat0, lon1, lat1 = (float(v) for v in bbox)
+        check_box(lon0, lat0, lon1, lat1)
+        lon_test = (f"lon BETWEEN {p('lon0')} AND {p('lon1')}" if lon0 <= lon1
+                    else f"(lon >= {p('lon0')} OR lon <= {p('lon1')})")
+        outer = f"lat BETWEEN {p('lat0')} AND {p('lat1')} AND {lon_test}"
+        params.update(lon0=lon0, lat0=lat0, lon1=lon1, lat1=lat1)
+    return inner, outer, params
 
 
 def conform(table: pa.Table | pa.RecordBatch, contract: pa.Schema, what: str) -> pa.Table:
@@ -272,6 +296,22 @@ class DuckDBStore:
                 yield batch.cast(schema.POSITIONS)
         finally:
             cursor.close()
+
+    def latest_fixes(self, t0: datetime, bbox: tuple[float, float, float, float] | None = None,
+                     mmsi: int | None = None) -> pa.Table:
+        inner, outer, params = latest_fix_filters(t0, bbox, mmsi)
+        rel = self._con.sql(f"SELECT * FROM (SELECT DISTINCT ON (mmsi) mmsi, epoch_ms(ts) AS ts_ms, lat, lon, sog, cog, heading, "
+                            f"nav_status FROM positions WHERE {inner} ORDER BY {LATEST_FIX_ORDER}) WHERE {outer} ORDER BY mmsi",
+                            params=params)
+        return _rel_to_table(rel).cast(LATEST_FIX)
+
+    def last_seen(self, mmsi: int | None = None) -> datetime | None:
+        if mmsi is None:
+            return self._one("SELECT max(ts) FROM positions")[0]
+        return self._one("SELECT max(ts) FROM positions WHERE mmsi = ?", [_mmsi(mmsi)])[0]
+
+    def position_totals(self) -> PositionTotals:
+        return PositionTotals(*self._one("SELECT count(*), count(DISTINCT mmsi), max(ts) FROM positions"))
 
     # -- static -----------------------------------------------------------------------------
     def static_latest(self, mmsis: list[int] | None = None) -> pa.Table:

@@ -35,8 +35,9 @@ from seawarden import schema as contracts
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.rejects import IngestStats
 from seawarden.store import pg_migrations
-from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, StoreInputError, track_windows
-from seawarden.store.duckdb_store import _TABLES, _mmsi, _utc, _window, check_box, conform
+from seawarden.store.base import (LATEST_FIX, LATEST_FIX_ORDER, STATIC_LATEST, VESSEL_SUMMARY, PositionTotals, StoreInputError,
+                                  track_windows)
+from seawarden.store.duckdb_store import _TABLES, _mmsi, _utc, _window, check_box, conform, latest_fix_filters
 
 #: rows per COPY chunk written (bounds the CSV text held in memory at once)
 _COPY_ROWS = 262_144
@@ -60,6 +61,17 @@ SELECT mmsi, max(ts) AS ts,
     count(*) AS n_reports
 FROM static_reports {{where}}
 GROUP BY mmsi
+"""
+
+
+#: The distinct vessels of positions by a loose index scan: one (mmsi, ts) index probe per vessel
+#: (thousands) instead of reading every row (millions) as count(DISTINCT) and max(ts) would.
+_VESSELS_SQL = """
+WITH RECURSIVE v(mmsi) AS (
+    (SELECT mmsi FROM positions ORDER BY mmsi LIMIT 1)
+    UNION ALL
+    SELECT (SELECT p.mmsi FROM positions p WHERE p.mmsi > v.mmsi ORDER BY p.mmsi LIMIT 1) FROM v WHERE v.mmsi IS NOT NULL
+) SELECT mmsi FROM v WHERE mmsi IS NOT NULL
 """
 
 
@@ -289,6 +301,26 @@ class PostGISStore:
             except pa.ArrowInvalid:  # no rows at all: "Empty CSV file"
                 return
             yield from _rebatch((b.cast(contracts.POSITIONS) for b in reader), batch_rows)
+
+    def latest_fixes(self, t0: datetime, bbox: tuple[float, float, float, float] | None = None,
+                     mmsi: int | None = None) -> pa.Table:
+        """DISTINCT ON over the window's rows (one vessel: a backward scan of the (mmsi, ts) index)."""
+        inner, outer, params = latest_fix_filters(t0, bbox, mmsi, mark="%")
+        query = (f"SELECT * FROM (SELECT DISTINCT ON (mmsi) mmsi, (extract(epoch FROM ts) * 1000)::bigint AS ts_ms, lat, lon, "
+                 f"sog, cog, heading, nav_status FROM positions WHERE {inner} ORDER BY {LATEST_FIX_ORDER}) AS f "
+                 f"WHERE {outer} ORDER BY mmsi")
+        return copy_out(self._con, query, params, LATEST_FIX)
+
+    def last_seen(self, mmsi: int | None = None) -> datetime | None:
+        if mmsi is not None:
+            return self._one("SELECT max(ts) FROM positions WHERE mmsi = %s", [_mmsi(mmsi)])[0]
+        return self._one(f"SELECT max(last.ts) FROM ({_VESSELS_SQL}) AS v CROSS JOIN LATERAL "
+                         "(SELECT max(ts) AS ts FROM positions p WHERE p.mmsi = v.mmsi) AS last")[0]
+
+    def position_totals(self) -> PositionTotals:
+        (n,) = self._one("SELECT count(*) FROM positions")
+        (vessels,) = self._one(f"SELECT count(*) FROM ({_VESSELS_SQL}) AS v")
+        return PositionTotals(n, vessels, self.last_seen())
 
     # -- static and other -------------------------------------------------------------------
     def static_latest(self, mmsis: list[int] | None = None) -> pa.Table:

@@ -15,7 +15,6 @@ from fastapi import APIRouter, HTTPException, Request
 from seawarden.alert.forensics.config import ForensicsInputError
 from seawarden.alert.forensics.suspects import rank_suspects
 from seawarden.api.http import Admin, Viewer, console_of, json_response, ms_to_dt
-from seawarden.api.queries import event_payloads
 from seawarden.assets.loaders import AssetLoadError, read_asset_file
 from seawarden.detect.event import iso
 
@@ -89,7 +88,7 @@ def asset(request: Request, asset_id: str, _=Viewer):
             crossings = []
     props = _props(t, i) | {"risk": round(score.total, 2), "risk_breakdown": [e.to_dict() for e in score.breakdown],
                             "attributes": json.loads(t.attributes[i] or "{}"), "crossings": crossings,
-                            "events": event_payloads(db, asset_id=aid, limit=100), "at": iso(now)}
+                            "events": console.alert_store().event_payloads(asset_id=aid, limit=100), "at": iso(now)}
     return json_response({"type": "Feature", "id": aid, "geometry": _geometries(console.assets)[i], "properties": props},
                          media_type="application/geo+json")
 

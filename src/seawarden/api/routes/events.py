@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from seawarden.api.http import Limit, Viewer, console_of, json_response, parse_time
-from seawarden.api.queries import event_payloads
 
 router = APIRouter(prefix="/api", tags=["events"])
 
@@ -16,5 +15,5 @@ def events(request: Request, mmsi: int | None = None, asset_id: str | None = Non
            since: str | None = Query(None, description="ISO time: events active at or after it"), limit: int = Limit, _=Viewer):
     t = parse_time(since, "since")
     since_ms = int(t.timestamp() * 1000) if t is not None else None
-    db = console_of(request).readers()
-    return json_response(event_payloads(db, mmsi=mmsi, asset_id=asset_id, type_=type, since_ms=since_ms, limit=limit))
+    store = console_of(request).alert_store()
+    return json_response(store.event_payloads(mmsi=mmsi, asset_id=asset_id, type_=type, since_ms=since_ms, limit=limit))

@@ -14,6 +14,7 @@ from seawarden import __version__
 from seawarden.api.console import Console
 from seawarden.api.http import Admin, Viewer, console_of, json_response
 from seawarden.detect.event import iso
+from seawarden.store.base import to_ms
 
 router = APIRouter(prefix="/api", tags=["system"])
 
@@ -22,10 +23,13 @@ router = APIRouter(prefix="/api", tags=["system"])
 def health(request: Request):
     console = console_of(request)
     db = console.readers()
-    n, vessels, last = db._one("SELECT count(*), count(DISTINCT mmsi), epoch_ms(max(ts)) FROM positions")
-    last_ms = console.feed.stream_ms if console.feed.stream_ms is not None else last
+    totals = db.position_totals()
+    last_ms = console.feed.stream_ms
+    if last_ms is None and totals.last_ts is not None:
+        last_ms = to_ms(totals.last_ts)
     return json_response({"status": "ok", "version": __version__, "uptime_s": round(time.monotonic() - console.started_monotonic, 1),
-                          "started_at": console.started_at, "last_position": iso(last_ms), "positions": n, "vessels": vessels,
+                          "started_at": console.started_at, "last_position": iso(last_ms), "positions": totals.positions,
+                          "vessels": totals.vessels,
                           "writable": console.actions is not None})
 
 
@@ -53,8 +57,7 @@ class ConsoleCollector:
             ev.add_metric([str(typ)], float(n))
         yield ev
         al = GaugeMetricFamily("seawarden_alerts", "alerts by status", labels=["status"])
-        rows = c.readers()._con.execute("SELECT status, count(*) FROM alerts GROUP BY status").fetchall()
-        for status, n in rows:
+        for status, n in c.alert_store().alert_counts().items():
             al.add_metric([status], float(n))
         yield al
         g = GaugeMetricFamily("seawarden_live_subscribers", "live (SSE) subscribers")

@@ -8,8 +8,9 @@ import numpy as np
 from fastapi import APIRouter, HTTPException, Query, Request
 
 from seawarden.api.http import Viewer, console_of, json_response, ms_to_dt, parse_bbox, parse_time
-from seawarden.api.queries import alert_json, event_payloads, last_seen_ms, latest_fixes
+from seawarden.api.queries import alert_json
 from seawarden.detect.event import iso
+from seawarden.store.base import to_ms
 
 router = APIRouter(prefix="/api/vessels", tags=["vessels"])
 
@@ -32,7 +33,7 @@ def vessels(request: Request, bbox: str | None = Query(None, description="lon0,l
     console = console_of(request)
     db = console.readers()
     now = console.now_ms()
-    fixes = latest_fixes(db, ms_to_dt(now - int(since_s * 1000)), parse_bbox(bbox))
+    fixes = db.latest_fixes(ms_to_dt(now - int(since_s * 1000)), parse_bbox(bbox))
     mmsi = fixes["mmsi"].to_numpy().astype(np.int64)
     table, static = _risk(console, db, mmsi.tolist(), now)
     risk = table.totals[np.searchsorted(table.keys, mmsi)] if len(mmsi) else np.empty(0)
@@ -58,11 +59,12 @@ def vessel(request: Request, mmsi: int, _=Viewer):
     db = console.readers()
     _mmsi(mmsi)
     now = console.now_ms()
-    last = latest_fixes(db, ms_to_dt(0), mmsi=mmsi).to_pylist()
+    last = db.latest_fixes(ms_to_dt(0), mmsi=mmsi).to_pylist()
     history = db.static_history(mmsi).to_pylist()
     if not last and not history:
         raise HTTPException(404, f"MMSI {mmsi}: no positions or static reports in the store")
     table, static = _risk(console, db, [mmsi], now)
+    alerts = console.alert_store()
     score = table.explain(mmsi)
     static_rows = static.to_pylist() if static is not None else []
     fix = None
@@ -74,8 +76,8 @@ def vessel(request: Request, mmsi: int, _=Viewer):
         "static_history": history[-200:],
         "last": fix,
         "risk": {"total": round(score.total, 2), "at": iso(score.at_ms), "entries": [e.to_dict() for e in score.breakdown]},
-        "events": event_payloads(db, mmsi=mmsi, limit=100),
-        "alerts": [alert_json(a) for a in console.alert_store().list_alerts(mmsi=mmsi, limit=100)],
+        "events": alerts.event_payloads(mmsi=mmsi, limit=100),
+        "alerts": [alert_json(a) for a in alerts.list_alerts(mmsi=mmsi, limit=100)],
     })
 
 
@@ -92,10 +94,10 @@ def track(request: Request, mmsi: int, t_from: str | None = Query(None, alias="f
     _mmsi(mmsi)
     t0, t1 = parse_time(t_from, "from"), parse_time(t_to, "to")
     if t1 is None:
-        last = last_seen_ms(db, mmsi)
+        last = db.last_seen(mmsi)
         if last is None:
             raise HTTPException(404, f"MMSI {mmsi}: no positions in the store")
-        t1 = ms_to_dt(last + 1)
+        t1 = ms_to_dt(to_ms(last) + 1)
     if t0 is None:
         t0 = t1 - timedelta(hours=6)
     if t1 <= t0:
