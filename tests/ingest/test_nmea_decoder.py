@@ -213,3 +213,36 @@ def test_unterminated_garbage_never_grows_memory_and_is_counted() -> None:
     assert total.stats.outcomes[Reason.LINE_TOO_LONG] == 1
     after = dec.feed(b"\n" + POS + b"\n")
     assert after.positions.num_rows == 1
+
+
+def test_fragment_timeout_holds_when_times_go_backwards() -> None:
+    """Only fragments older than the timeout are orphaned, even when a late-arriving one is older than the rest."""
+    part1 = b"!BSVDM,2,1,1,B,53uRcl02<VQA<A5B22098U=@tj2222222222220N3`?5540Ht@4jhAiC,0*62"
+    part2 = b"!BSVDM,2,2,1,B,`88888888888880,2*67"
+    seq5 = with_checksum(b"AIVDM,2,1,5,A,53cMa3@000010WSW?V105=<45B2222222222220t388151:9e2UiDm851DTh,0")
+    seq7 = with_checksum(b"AIVDM,2,1,7,A,53cMa3@000010WSW?V105=<45B2222222222220t388151:9e2UiDm851DTh,0")
+    dec = NmeaDecoder(origin="t", fragment_timeout_s=5)
+    batches = [
+        dec.feed(tag_block(b"c:1600000100") + part1 + b"\n"),
+        dec.feed(tag_block(b"c:1600000050") + seq5 + b"\n"),  # arrives late, already older than the timeout
+        dec.feed(tag_block(b"c:1600000102") + seq7 + b"\n"),  # 52 s after seq 5, 2 s after part 1
+        dec.feed(tag_block(b"c:1600000103") + part2 + b"\n"),
+    ]
+    assert [b.stats.outcomes[Reason.ORPHAN_FRAGMENT] for b in batches] == [0, 0, 1, 0]
+    assert batches[3].static.num_rows == 1  # part 1 was kept and completes
+    assert dec.flush().stats.outcomes[Reason.ORPHAN_FRAGMENT] == 1  # seq 7
+
+
+def test_message_rows_hold_only_their_own_fields_across_chunks(dma2013: bytes) -> None:
+    """Message buffers are allocated uninitialised: a type 24A after a chunk full of type 5 has no leftovers."""
+    from pyais import decode
+
+    type5 = [ln for ln in dma2013.splitlines() if ln.startswith(b"!") and b",2,1," in ln][:1]
+    part24a = with_checksum(b"AIVDM,1,1,,A,H42O55i18tMET00000000000000,2")
+    assert decode(part24a).partno == 0
+    dec = NmeaDecoder(origin="t", clock=CLOCK, dedup_window_s=None)
+    dec.feed(b"\n".join(dma2013.splitlines()[:3000]) + b"\n")  # many multi-part type 5 rows in the buffers
+    row = dec.feed((part24a + b"\n") * 50 + POS + b"\n").static.slice(0, 1).to_pylist()[0]
+    assert type5 and row["msg_type"] == 24 and row["part"] == 0 and row["name"] == decode(part24a).shipname
+    assert all(row[k] is None for k in ("imo", "callsign", "ship_type", "to_bow", "to_stern", "to_port",
+                                         "to_starboard", "draught", "destination", "eta"))
