@@ -143,6 +143,9 @@ def test_metrics_prometheus_text(client):
     r = client.get("/api/metrics", headers=auth(VIEWER))
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
     assert 'seawarden_alerts{status="open"}' in r.text and "seawarden_live_subscribers 0.0" in r.text
+    listed = client.get("/api/alerts", params={"limit": 5000}, headers=auth(VIEWER)).json()
+    by_status = {s: sum(a["status"] == s for a in listed) for s in {a["status"] for a in listed}}
+    assert by_status and all(f'seawarden_alerts{{status="{s}"}} {float(n)}' in r.text for s, n in by_status.items())
 
 
 def test_openapi_offline_docs_and_page(client):
