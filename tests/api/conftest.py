@@ -105,6 +105,13 @@ def copy_schema(dsn: str, source: str, target: str) -> None:
 
 
 @pytest.fixture(params=["duckdb", "postgis"])
+def open_store_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreFactory]:
+    """Fresh empty stores of one backend (see tests/store/store_backends.py)."""
+    with StoreFactory(request.param, tmp_path) as factory:
+        yield factory
+
+
+@pytest.fixture(params=["duckdb", "postgis"])
 def loaded_store(request: pytest.FixtureRequest, store_file: Path, tmp_path: Path) -> Iterator[Store]:
     """A private copy of the scenario store per test, so writes (alert actions, assets) never leak between tests."""
     if request.param == "duckdb":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from seawarden.store.base import STATIC_LATEST, VESSEL_SUMMARY, Store, StoreInputError, track_windows
 from seawarden.store.duckdb_store import DuckDBStore
-from seawarden.store.files import default_store_path, file_fingerprint
+from seawarden.store.files import default_store_path, file_fingerprint, redact_dsn
 from seawarden.store.migrations import StoreVersionError
 
 if TYPE_CHECKING:
@@ -100,5 +100,6 @@ __all__ = [
     "is_postgres_spec",
     "open_existing_store",
     "open_store",
+    "redact_dsn",
     "track_windows",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from seawarden.paths import data_home
@@ -10,6 +11,11 @@ from seawarden.paths import data_home
 STORE_FILE = "seawarden.duckdb"
 _EDGE = 1 << 20  # bytes hashed at each end of a file
 _FINGERPRINT_VERSION = "v1"
+
+
+def redact_dsn(dsn: str) -> str:
+    """A store spec or DSN without its password, for messages and stats."""
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", re.sub(r"(password\s*=\s*)\S+", r"\1***", dsn))
 
 
 def default_store_path() -> Path:

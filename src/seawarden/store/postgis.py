@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
@@ -37,6 +36,7 @@ from seawarden.ingest.rejects import IngestStats
 from seawarden.store import pg_migrations
 from seawarden.store.base import (LATEST_FIX, LATEST_FIX_ORDER, STATIC_LATEST, VESSEL_SUMMARY, PositionTotals, StoreInputError,
                                   track_windows)
+from seawarden.store.files import redact_dsn as _redact
 from seawarden.store.duckdb_store import _TABLES, _mmsi, _utc, _window, check_box, conform, latest_fix_filters
 
 #: rows per COPY chunk written (bounds the CSV text held in memory at once)
@@ -73,11 +73,6 @@ WITH RECURSIVE v(mmsi) AS (
     SELECT (SELECT p.mmsi FROM positions p WHERE p.mmsi > v.mmsi ORDER BY p.mmsi LIMIT 1) FROM v WHERE v.mmsi IS NOT NULL
 ) SELECT mmsi FROM v WHERE mmsi IS NOT NULL
 """
-
-
-def _redact(dsn: str) -> str:
-    """The DSN without its password, for messages and stats."""
-    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", re.sub(r"(password\s*=\s*)\S+", r"\1***", dsn))
 
 
 # -- Arrow <-> COPY csv --------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def watch(
     sources: Optional[list[str]] = typer.Argument(None, help="files to replay (NMEA, CSV, Parquet) and/or live feeds tcp://host:port, udp://host:port"),
     speed: Optional[str] = typer.Option(None, "--speed", help="replay speed: 1 (real time), 60, any factor, or max; default 1 (demo: 60)"),
     loop: bool = typer.Option(False, "--loop", help="replay the files again and again, each pass shifted forward in time"),
-    store: Optional[Path] = typer.Option(None, "--store", help="DuckDB store file (default: the user data folder; demo: demo.duckdb there)"),
+    store: Optional[str] = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema] (default: the DuckDB file in the user data folder; demo: demo.duckdb there)"),
     assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
     host: str = typer.Option("127.0.0.1", "--host", help="where the console listens (keep it on loopback unless behind TLS)"),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="0: any free port"),
@@ -83,7 +83,7 @@ def watch(
     from seawarden.api.auth import TOKENS_FILE, TokenFileError
     from seawarden.assets import AssetLoadError, AssetRegistry, AssetTable, data_home, load_default_assets, load_path
     from seawarden.detect.config import DetectConfig
-    from seawarden.store import DuckDBStore, default_store_path
+    from seawarden.store import StoreInputError, StoreVersionError, default_store_path, open_store, redact_dsn
     from seawarden.watch.pacing import parse_speed
     from seawarden.ingest.fetch import FetchError
     from seawarden.watch.demo_data import demo_data_root
@@ -136,9 +136,10 @@ def watch(
                       "pass --assets FILE or run `seawarden assets load`[/yellow]")
         path = store or (data_home() / "demo.duckdb" if demo else default_store_path())
         try:
-            db = DuckDBStore(path)
-        except RuntimeError as exc:
+            db = open_store(path)
+        except (RuntimeError, ConnectionError, StoreInputError, StoreVersionError) as exc:
             raise _fail(str(exc)) from None
+        path = redact_dsn(str(path))  # printed below: never the password
         rt = build(db, inputs, table if len(table) else AssetTable.empty(), registry, speed=factor, loop=loop,
                    registry=asset_registry, detect_config=detect_cfg, alert_settings=alert_cfg, alerts_jsonl=alerts_out,
                    webhook=(webhook, webhook_secret) if webhook else None, limits=Limits(max_body, rate, int(2 * rate) + 1))

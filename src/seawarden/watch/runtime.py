@@ -19,8 +19,8 @@ from seawarden.assets.registry import AssetRegistry
 from seawarden.detect.config import DetectConfig
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.sources import open_source
-from seawarden.store import DuckDBStore, file_fingerprint
-from seawarden.store.alerts_duckdb import DuckDBAlertStore
+from seawarden.store import alert_store_for, file_fingerprint
+from seawarden.store.base import Store
 from seawarden.watch.service import Input, WatchService
 
 DEMO_FINGERPRINT = "demo:estlink2-drag"
@@ -72,7 +72,7 @@ def demo_input(shared_data: Path) -> Input:
 
 @dataclass
 class Runtime:
-    db: DuckDBStore
+    db: Store
     service: WatchService
     console: Console
     app: object
@@ -91,7 +91,7 @@ class Runtime:
         return ended
 
 
-def build(db: DuckDBStore, inputs: list[Input], assets: AssetTable, tokens: TokenRegistry, *, speed: float | None,
+def build(db: Store, inputs: list[Input], assets: AssetTable, tokens: TokenRegistry, *, speed: float | None,
           loop: bool = False, registry: AssetRegistry | None = None, detect_config: DetectConfig | None = None,
           alert_settings: AlertSettings | None = None, alerts_jsonl: Path | None = None, webhook: tuple[str, str] | None = None,
           limits: Limits | None = None, flush_interval_s: float = 1.0, evidence_attribution: str | None = None) -> Runtime:
@@ -104,7 +104,7 @@ def build(db: DuckDBStore, inputs: list[Input], assets: AssetTable, tokens: Toke
         sinks.append(JsonlSink(alerts_jsonl))
     if webhook is not None:
         sinks.append(WebhookSink(webhook[0], webhook[1], settings))
-    pipeline = AlertPipeline(DuckDBAlertStore(db), sinks=sinks, config=settings)
+    pipeline = AlertPipeline(alert_store_for(db), sinks=sinks, config=settings)
     feed = PositionFeed()
     cfg = detect_config or DetectConfig.load()
     state_holder: dict[str, WatchService] = {}
