@@ -246,3 +246,21 @@ def test_message_rows_hold_only_their_own_fields_across_chunks(dma2013: bytes) -
     assert type5 and row["msg_type"] == 24 and row["part"] == 0 and row["name"] == decode(part24a).shipname
     assert all(row[k] is None for k in ("imo", "callsign", "ship_type", "to_bow", "to_stern", "to_port",
                                          "to_starboard", "draught", "destination", "eta"))
+
+
+@pytest.mark.parametrize("talker", [b"B2", b"--", b"BS", b"AB"])
+def test_talkers_real_networks_send_are_accepted(talker: bytes) -> None:
+    """B2 is the Norwegian Coastal Administration's open stream; "--" appears in DMA's 2010 sample."""
+    line = with_checksum(talker + b"VDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0")
+    batch = decode_all(line + b"\n", clock=CLOCK)
+    assert batch.positions.num_rows == 1
+    assert batch.stats.outcomes[Reason.UNKNOWN_TALKER] == 0
+
+
+def test_talker_choice_is_validated_and_narrows_what_is_accepted() -> None:
+    with pytest.raises(ValueError, match="talker id"):
+        NmeaDecoder(origin="t", clock=CLOCK, talkers=("ai",))
+    line = with_checksum(b"B2VDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0")
+    batch = decode_all(line + b"\n" + POS + b"\n", clock=CLOCK, talkers=("AI",))
+    assert batch.stats.outcomes[Reason.UNKNOWN_TALKER] == 1
+    assert batch.positions.num_rows == 1

@@ -37,16 +37,19 @@ from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
 Clock = Literal["receive"] | datetime | None
 
-#: NMEA 4.0 AIS talker ids, plus BY and SS which real DMA shore-network data uses.
-DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS")
+#: NMEA 4.0 AIS talker ids, plus what real networks send: BY and SS (DMA's shore network), B2 (the Norwegian
+#: Coastal Administration's open stream) and "--" (a null talker seen in DMA's 2010 sample).
+DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS", "B2", "--")
+_TALKER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
 
 def talker_table(talkers: tuple[str, ...] | list[str]) -> np.ndarray:
-    table = np.zeros((26, 26), dtype=np.bool_)
+    """A 128x128 table over the two talker bytes: True where the talker id is accepted."""
+    table = np.zeros((128, 128), dtype=np.bool_)
     for t in talkers:
-        if len(t) != 2 or not t.isalpha() or not t.isupper():
-            raise ValueError(f"talker id must be two capital letters, got {t!r}")
-        table[ord(t[0]) - 65, ord(t[1]) - 65] = True
+        if len(t) != 2 or not set(t) <= _TALKER_CHARS:
+            raise ValueError(f"talker id must be two characters of A-Z, 0-9 or '-', got {t!r}")
+        table[ord(t[0]), ord(t[1])] = True
     return table
 
 

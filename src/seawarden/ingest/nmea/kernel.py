@@ -135,7 +135,7 @@ def _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs, h, a, b)
 def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, frag_src, max_line):  # noqa: C901
     """Frame and classify every line of ``buf``.
 
-    ``talker_ok`` is a 26x26 table of accepted talker ids; ``fallback_ts`` (ms, or NO_TS)
+    ``talker_ok`` is a 128x128 table (by the two ASCII bytes) of accepted talker ids; ``fallback_ts`` (ms, or NO_TS)
     stamps sentences that carry no time; ``pending_*`` carry a ``$PGHP``/lone tag block
     seen at the end of the previous chunk; ``frag_*`` the time and source of the last
     multi-part fragment, which later fragments without metadata of their own inherit (DMA
@@ -362,14 +362,14 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
             continue
 
         # ---- !ccVDM,count,num,seq,chan,payload,fill*hh[,trailing metadata] -------------
-        t1 = buf[s + 1] - 65
-        t2 = buf[s + 2] - 65
+        t1 = buf[s + 1]
+        t2 = buf[s + 2]
         # a sentence consumes the pending metadata whatever its fate
         p_ts = pending_ts
         p_src = pending_src
         pending_ts = NO_TS
         pending_src = np.uint64(0)
-        if t1 < 0 or t1 > 25 or t2 < 0 or t2 > 25 or not talker_ok[t1, t2]:
+        if t1 > 127 or t2 > 127 or not talker_ok[t1, t2]:
             status[li] = UNKNOWN_TALKER
             li += 1
             continue
