@@ -16,7 +16,7 @@ command -v npm >/dev/null || { echo "vendor_web.sh: npm is not installed (apt-ge
 (cd "$WEB" && npm ci --no-audit --no-fund --loglevel=error)
 
 rm -rf "$OUT"
-mkdir -p "$OUT/maplibre-gl" "$OUT/topojson-client" "$OUT/uplot" "$OUT/world-atlas"
+mkdir -p "$OUT/maplibre-gl" "$OUT/uplot" "$OUT/world-atlas"
 
 copy() {  # copy <package> <file relative to the package> <destination dir>
     install -m 0644 "$NM/$1/$2" "$OUT/$3/"
@@ -26,19 +26,23 @@ copy maplibre-gl dist/maplibre-gl.mjs maplibre-gl
 copy maplibre-gl dist/maplibre-gl-worker.mjs maplibre-gl
 copy maplibre-gl dist/maplibre-gl.css maplibre-gl
 copy maplibre-gl LICENSE.txt maplibre-gl
-# Offline basemap: Natural Earth land at 1:10m as TopoJSON (3 MB; 50m showed a fill artefact over the Gulf of
-# Bothnia), decoded in the browser by topojson-client (UMD build, exposes window.topojson).
-copy world-atlas land-10m.json world-atlas
+# Offline basemap: Natural Earth land at 1:10m (world-atlas TopoJSON), decoded here by topojson-client and cut
+# into 5-degree cells by web/land_pieces.py (MapLibre cannot fill Eurasia's 83k-vertex ring; see there), shipped
+# gzipped (2.2 MB; the page inflates it with DecompressionStream).
+(cd "$WEB" && node -e '
+const topojson = require("topojson-client"), fs = require("fs");
+const topo = JSON.parse(fs.readFileSync(process.argv[1]));
+fs.writeFileSync(process.argv[2], JSON.stringify(topojson.feature(topo, topo.objects.land)));
+' node_modules/world-atlas/land-10m.json node_modules/.land-10m.geojson)
+(cd "$WEB/node_modules" && python "../land_pieces.py" .land-10m.geojson "../../$OUT/world-atlas/land-10m.geojson.gz")
 copy world-atlas LICENSE world-atlas
-copy topojson-client dist/topojson-client.min.js topojson-client
-copy topojson-client LICENSE topojson-client
 # uPlot: the speed/course plot around a crossing.
 copy uplot dist/uPlot.esm.js uplot
 copy uplot dist/uPlot.min.css uplot
 copy uplot LICENSE uplot
 
 # Source maps are not shipped: strip the trailing sourceMappingURL comments so browsers do not request them.
-sed -i '/^\/\/# sourceMappingURL=/d' "$OUT/maplibre-gl/"*.mjs "$OUT/topojson-client/"*.js "$OUT/uplot/"*.js
+sed -i '/^\/\/# sourceMappingURL=/d' "$OUT/maplibre-gl/"*.mjs "$OUT/uplot/"*.js
 
 {
     echo "# Vendored browser dependencies"
@@ -48,7 +52,7 @@ sed -i '/^\/\/# sourceMappingURL=/d' "$OUT/maplibre-gl/"*.mjs "$OUT/topojson-cli
     echo
     echo "| package | version | licence | file | sha256 |"
     echo "|---|---|---|---|---|"
-    for dir in maplibre-gl topojson-client uplot world-atlas; do
+    for dir in maplibre-gl uplot world-atlas; do
         version=$(node -p "require('./$NM/$dir/package.json').version")
         licence=$(node -p "require('./$NM/$dir/package.json').license")
         for f in $(cd "$OUT" && ls "$dir"/* | sort); do
@@ -58,6 +62,7 @@ sed -i '/^\/\/# sourceMappingURL=/d' "$OUT/maplibre-gl/"*.mjs "$OUT/topojson-cli
     done
     echo
     echo "world-atlas packages Natural Earth data (public domain, naturalearthdata.com); its ISC licence covers the packaging."
+    echo "world-atlas/land-10m.geojson.gz is derived at vendor time (decoded with topojson-client $(node -p "require('./$NM/topojson-client/package.json').version"), ISC; cut by web/land_pieces.py)."
 } > "$OUT/VENDOR.md"
 echo "vendored into $OUT:"
 du -sh "$OUT"/*

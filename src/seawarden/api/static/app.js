@@ -117,7 +117,10 @@ async function main() {
   await loadBasemap(map).catch((e) => status.notify(`basemap: ${e.message}`, "error"));
   performance.measure("basemap", "basemap-start");
   const results = await Promise.allSettled([loadAssets(map), vessels.load(), alerts.load(), api("health")]);
-  if (results[0].status === "fulfilled") { assets = results[0].value; fitTo(map, assets.filter((f) => f.geometry)); }
+  if (results[0].status === "fulfilled") assets = results[0].value;
+  // Open on the traffic (with the assets around it); with no vessels yet, on the assets.
+  const framed = vessels.byMmsi.size ? [...vessels.byMmsi.values()] : assets.filter((f) => f.geometry);
+  fitTo(map, framed, { maxZoom: 8 });
   if (results[3].status === "fulfilled") status.setClock(results[3].value.last_position);
   status.setCounts(vessels.byMmsi.size, assets.length);
 

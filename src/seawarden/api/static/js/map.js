@@ -1,7 +1,6 @@
 // The map: offline Natural Earth basemap, protected assets coloured by current risk, their corridors when zoomed in.
 import * as maplibregl from "../vendor/maplibre-gl/maplibre-gl.mjs";
 import { api } from "./api.js";
-import { landLayers } from "./basemap.js";
 
 maplibregl.setWorkerUrl(new URL("../vendor/maplibre-gl/maplibre-gl-worker.mjs", import.meta.url).href);
 
@@ -42,13 +41,13 @@ export function createMap(container) {
       version: 8,
       sources: {
         land: { type: "geojson", data: EMPTY },
-        coast: { type: "geojson", data: EMPTY },
         assets: { type: "geojson", data: EMPTY, promoteId: "id" },
       },
       layers: [
         { id: "sea", type: "background", paint: { "background-color": "#0e2a3f" } },
-        { id: "land", type: "fill", source: "land", paint: { "fill-color": "#2b3a33", "fill-antialias": false } },
-        { id: "coast", type: "line", source: "coast", paint: { "line-color": "#5c7066", "line-width": 0.6 } },
+        // land is cut into 5° cells (web/land_pieces.py); the antialiasing outline has the fill's colour, so the
+        // cuts never show -- a separate coastline stroke would draw them
+        { id: "land", type: "fill", source: "land", paint: { "fill-color": "#2f4038" } },
         {
           id: "asset-areas", type: "fill", source: "assets", filter: IS_AREA,
           paint: { "fill-color": riskColourExpr(), "fill-opacity": 0.15 },
@@ -91,16 +90,14 @@ export function createMap(container) {
   return map;
 }
 
-/** Decode the vendored TopoJSON land (window.topojson from the UMD build) into the `land` and `coast` sources. */
+/** Load the vendored Natural Earth land (gzipped GeoJSON, inflated here) into the `land` source. */
 export async function loadBasemap(map) {
-  const url = new URL("../vendor/world-atlas/land-10m.json", import.meta.url);
+  const url = new URL("../vendor/world-atlas/land-10m.geojson.gz", import.meta.url);
   const resp = await fetch(url);
   if (!resp.ok) throw new Error(`basemap ${url.pathname}: ${resp.status}`);
-  const topo = await resp.json();
-  const { fill, coast } = landLayers(topo, window.topojson);
-  map.getSource("land").setData(fill);
-  map.getSource("coast").setData(coast);
-  return fill.geometry.coordinates.length;
+  const land = await new Response(resp.body.pipeThrough(new DecompressionStream("gzip"))).json();
+  map.getSource("land").setData(land);
+  return land.geometry.coordinates.length;
 }
 
 function lineMidLat(geom) {

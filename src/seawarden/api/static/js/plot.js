@@ -47,19 +47,21 @@ export class CrossingPlot {
   async show(mmsi, assetId, atIso, minutes = 60) {
     this.root.hidden = false;
     this.caption.textContent = "Loading…";
+    if (this.chart) { this.chart.destroy(); this.chart = null; }
+    const request = (this.request = (this.request || 0) + 1);
     let d;
     try {
       d = await api("crossing", { query: { mmsi, asset_id: assetId, at: atIso, minutes } });
     } catch (e) {
-      this.caption.replaceChildren(el("span", { class: "error" }, e.message));
+      if (request === this.request) this.caption.replaceChildren(el("span", { class: "error" }, e.message));
       return null;
     }
+    if (request !== this.request) return null; // a newer plot was asked for meanwhile
     const xs = (d.ts || []).map((t) => Date.parse(t) / 1000);
     const crossings = d.crossings || [];
     this.caption.textContent = `MMSI ${mmsi} near ${assetId}, ±${minutes} min around ${formatTime(atIso)}: ` +
       `${xs.length} fixes, ${crossings.length} crossing${crossings.length === 1 ? "" : "s"}` +
       crossings.map((c) => ` (km ${typeof c.km_point === "number" ? c.km_point.toFixed(1) : "?"})`).join("");
-    if (this.chart) this.chart.destroy();
     this.chart = new uPlot({
       ...this.size(),
       plugins: [crossingMarks(crossings)],

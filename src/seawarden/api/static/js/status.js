@@ -35,10 +35,18 @@ export class StatusBar {
     this.counts.textContent = `${vessels} vessels · ${assets} assets`;
   }
 
-  /** A transient message; errors stay until dismissed so they are not missed. */
+  /** A transient message; errors stay until dismissed so they are not missed, but one message is shown once. */
   notify(message, kind = "info") {
+    const text = String(message).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim().slice(0, 240);
+    const same = [...this.toasts.children].find((t) => t.dataset.text === text);
+    if (same) {
+      same.dataset.count = String(Number(same.dataset.count || 1) + 1);
+      same.querySelector(".toast-count").textContent = ` (×${same.dataset.count})`;
+      return;
+    }
     const close = el("button", { type: "button", class: "toast-close", "aria-label": "Dismiss message" }, "×");
-    const toast = el("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, el("span", {}, message), close);
+    const toast = el("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status", "data-text": text },
+      el("span", {}, text, el("span", { class: "toast-count" })), close);
     close.addEventListener("click", () => toast.remove());
     this.toasts.prepend(toast);
     while (this.toasts.children.length > 5) this.toasts.lastChild.remove();
