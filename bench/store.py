@@ -14,12 +14,22 @@ degree box over one hour" (median of --queries random real targets); a vessel's 
   parquet-hive      pyarrow write_dataset partitioned by day, zstd; queried by DuckDB read_parquet
 Every candidate must return the same row counts; the ratio printed is parquet / duckdb.
 
+``--postgis-load`` instead measures the PostGIS store's load of the same rows (needs --dsn or
+$SEAWARDEN_TEST_PG_DSN), each candidate into a fresh schema with the store's indexes:
+  csv-copy          COPY (FORMAT csv) fed by pyarrow's CSV writer (the store's former path; the peer)
+  binary-copy       PostGISStore.append: COPY (FORMAT binary) built by seawarden.store.pg_binary
+  staging+insert    binary COPY into an UNLOGGED table without indexes, then INSERT ... SELECT
+  binary-noindex    binary COPY with the indexes dropped (the load's upper bound: no index upkeep)
+
     python bench/store.py [--rows 10000000] [--queries 20]
+    python bench/store.py --postgis-load [--rows 2000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import shutil
 import statistics
 import sys
@@ -202,12 +212,78 @@ def median_ms(fn: Callable[..., pa.Table], args: list[tuple]) -> tuple[float, in
     return statistics.median(times) * 1e3, rows
 
 
+def _csv_copy(cur, table: str, data: pa.Table) -> None:
+    """The store's former load path, kept here as the peer: pyarrow CSV text into COPY (FORMAT csv)."""
+    import pyarrow.csv as pacsv
+
+    with cur.copy(f"COPY {table} ({', '.join(data.column_names)}) FROM STDIN (FORMAT csv)") as copy:
+        for start in range(0, data.num_rows, 262_144):
+            buf = io.BytesIO()
+            pacsv.write_csv(data.slice(start, 262_144), buf, pacsv.WriteOptions(include_header=False))
+            copy.write(buf.getbuffer())
+
+
+def postgis_load(dsn: str, chunks: list[pa.Table]) -> None:
+    """Load rows/s of the PostGIS candidates (each in its own schema, dropped afterwards)."""
+    import psycopg
+
+    from seawarden.store.pg_binary import encode  # noqa: F401 -- compiled before timing (numba cache)
+    from seawarden.store.postgis import PostGISStore, copy_in
+
+    encode(chunks[0].slice(0, 10))
+    total = sum(c.num_rows for c in chunks)
+    cols = ", ".join(schema.POSITIONS.names)
+    rates: dict[str, float] = {}
+    for name in ("csv-copy", "binary-copy", "staging+insert", "binary-noindex"):
+        bench_schema = f"bench_load_{os.getpid()}_{name.replace('+', '_').replace('-', '_')}"
+        try:
+            with PostGISStore(dsn, schema=bench_schema) as db:
+                con = db._con
+                if name == "binary-noindex":
+                    con.execute("DROP INDEX positions_geom_gist, positions_mmsi_ts, positions_ts_brin")
+                t0 = time.perf_counter()
+                with con.transaction(), con.cursor() as cur:
+                    if name == "staging+insert":
+                        cur.execute("CREATE UNLOGGED TABLE staging (LIKE positions INCLUDING DEFAULTS)")
+                        cur.execute("ALTER TABLE staging DROP COLUMN geom")
+                    for chunk in chunks:
+                        if name == "csv-copy":
+                            _csv_copy(cur, "positions", chunk)
+                        elif name == "staging+insert":
+                            copy_in(cur, "staging", chunk)
+                        else:
+                            copy_in(cur, "positions", chunk)
+                    if name == "staging+insert":
+                        cur.execute(f"INSERT INTO positions ({cols}) SELECT {cols} FROM staging")
+                        cur.execute("DROP TABLE staging")
+                load_s = time.perf_counter() - t0
+                (n,) = con.execute("SELECT count(*) FROM positions").fetchone()
+                if n != total:
+                    raise SystemExit(f"{name}: {n:,} rows stored, {total:,} sent")
+                rates[name] = total / load_s
+                print(f"  {name:15s} {load_s:6.1f} s = {rates[name]:>10,.0f} rows/s", flush=True)
+        finally:
+            with psycopg.connect(dsn, autocommit=True) as con:
+                con.execute(f'DROP SCHEMA IF EXISTS "{bench_schema}" CASCADE')
+    peer = rates["csv-copy"]
+    print("ratio vs csv-copy: " + ", ".join(f"{k} {v / peer:.2f}x" for k, v in rates.items() if k != "csv-copy"))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--queries", type=int, default=20)
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--postgis-load", action="store_true", help="measure only the PostGIS load paths (see above)")
+    ap.add_argument("--dsn", default=os.environ.get("SEAWARDEN_TEST_PG_DSN"), help="PostgreSQL + PostGIS for --postgis-load")
     args = ap.parse_args()
+    if args.postgis_load:
+        if not args.dsn:
+            raise SystemExit("--postgis-load needs --dsn or SEAWARDEN_TEST_PG_DSN (source scripts/postgres.sh)")
+        chunks = batches(days(template_day(shared_data_dir()), args.rows))
+        print(f"data: {sum(c.num_rows for c in chunks):,} real-derived rows in {len(chunks)} batches of <= {BATCH_ROWS:,}")
+        postgis_load(args.dsn, chunks)
+        return
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="seawarden-bench-store-"))
     work.mkdir(parents=True, exist_ok=True)
