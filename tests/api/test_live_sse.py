@@ -135,3 +135,33 @@ def test_a_client_that_never_reads_stalls_nothing(served, scenario):
     metrics = httpx.get(f"{base}/api/metrics", headers={"Authorization": f"Bearer {VIEWER}"}).text
     assert "seawarden_live_subscribers 2.0" in metrics or "seawarden_live_subscribers 1.0" in metrics
     silent.close()
+
+
+def test_position_feed_coalesces_keeps_the_newest_and_formats_like_the_events():
+    """update() keeps raw values (cheap on the ingest thread); drain/snapshot format them like detect.event.iso."""
+    import pyarrow as pa
+
+    from seawarden.api.feed import PositionFeed
+    from seawarden.detect.event import iso
+    from seawarden.schema import POSITIONS
+
+    def table(rows):
+        cols = {f.name: [r.get(f.name) for r in rows] for f in POSITIONS}
+        cols["msg_type"] = [1] * len(rows)
+        cols["n_rx"] = [1] * len(rows)
+        return pa.Table.from_pydict(cols, schema=POSITIONS)
+
+    feed = PositionFeed()
+    t = 1_384_257_600_110
+    feed.update(table([{"mmsi": 1, "ts": t, "lat": 55.1234567, "lon": 12.7654321, "sog": 10.04, "cog": 90.06, "heading": 91},
+                       {"mmsi": 1, "ts": t + 1000, "lat": 55.2, "lon": 12.8, "sog": None, "cog": None, "heading": None},
+                       {"mmsi": 2, "ts": t, "lat": None, "lon": None}]))  # no position: not on the map
+    feed.update(table([{"mmsi": 1, "ts": t + 500, "lat": 50.0, "lon": 10.0}]))  # late, older: never moves it back
+    moved = feed.drain()
+    assert moved == [{"mmsi": 1, "lat": 55.2, "lon": 12.8, "sog": None, "cog": None, "heading": None, "ts": iso(t + 1000)}]
+    assert feed.drain() == [] and len(feed) == 1 and feed.stream_ms == t + 1000 and feed.fixes == 4
+    feed.update(table([{"mmsi": 3, "ts": t + 2000, "lat": 55.1234567, "lon": 12.7654321, "sog": 10.04, "cog": 90.06,
+                        "heading": 91}]))
+    assert feed.drain() == [{"mmsi": 3, "lat": 55.123457, "lon": 12.765432, "sog": 10.0, "cog": 90.1, "heading": 91,
+                             "ts": iso(t + 2000)}]
+    assert [v["mmsi"] for v in feed.snapshot()] == [1, 3]
