@@ -81,8 +81,9 @@ class Fixes:
         """Index i of every fix followed by a fix i + 1 of the same vessel."""
         return np.flatnonzero(self.mmsi[1:] == self.mmsi[:-1])
 
-    def with_speed(self) -> "Fixes":
-        """SOG filled from positions where the vessel did not report it (speed over the adjacent steps)."""
+    def with_speed(self, max_speed_kn: float = math.inf) -> "Fixes":
+        """SOG filled from positions where the vessel did not report it (speed over the adjacent steps);
+        speeds above max_speed_kn (position glitches, not ships) become NaN and feed no speed profile."""
         i = self.steps()
         dt = (self.ts[i + 1] - self.ts[i]) / 1000.0
         v = np.where(dt > 0, haversine_m_array(self.lat[i], self.lon[i], self.lat[i + 1], self.lon[i + 1]) / np.maximum(dt, 1e-9) / KN, np.nan)
@@ -92,6 +93,7 @@ class Fixes:
         back[i + 1] = v
         derived = np.where(np.isfinite(derived), derived, back)
         sog = np.where(np.isfinite(self.sog), self.sog, derived)
+        sog = np.where(sog <= max_speed_kn, sog, np.nan)
         return Fixes(self.mmsi, self.ts, self.lon, self.lat, sog, self.cog)
 
 
@@ -106,12 +108,15 @@ class _Crossings:
     gap_s: np.ndarray
 
 
-def _crossings(focus: AssetFocus, f: Fixes, t0_ms: int, t1_ms: int) -> _Crossings:
+def _crossings(focus: AssetFocus, f: Fixes, t0_ms: int, t1_ms: int, max_speed_kn: float) -> _Crossings:
+    """Crossings of the asset (part) in the window; a step faster than max_speed_kn is a position glitch, not a crossing."""
     i = f.steps()
     res = focus.index.crossings(f.lon[i], f.lat[i], f.lon[i + 1], f.lat[i + 1])
     row = i[res.pair_idx]
     ts = f.ts[row] + res.frac * (f.ts[row + 1] - f.ts[row])
-    keep = (ts >= t0_ms) & (ts < t1_ms) & focus.in_part(res.lon, res.lat)
+    step_m = haversine_m_array(f.lat[row], f.lon[row], f.lat[row + 1], f.lon[row + 1])
+    physical = step_m <= max_speed_kn * KN * np.maximum(f.ts[row + 1] - f.ts[row], 1) / 1000.0
+    keep = (ts >= t0_ms) & (ts < t1_ms) & focus.in_part(res.lon, res.lat) & physical
     return _Crossings(row[keep], ts[keep].astype(np.int64), res.lon[keep], res.lat[keep], res.km_point[keep], res.angle_deg[keep],
                       ((f.ts[row + 1] - f.ts[row]) / 1000.0)[keep])
 
@@ -166,7 +171,7 @@ class _Analysis:
         self.in_corr = (self.dist <= corridor) & focus.in_part(f.lon, f.lat, corridor)
         self.vessels, self.vidx = np.unique(f.mmsi, return_inverse=True)
         self.bounds = np.searchsorted(f.mmsi, self.vessels), np.searchsorted(f.mmsi, self.vessels, side="right")
-        self.cross = _crossings(focus, f, t0_ms, t1_ms)
+        self.cross = _crossings(focus, f, t0_ms, t1_ms, float(cfg["speed"]["max_speed_kn"]))
         self.box_ts = box_ts_sorted
 
     # -- per vessel totals --------------------------------------------------------------------------
@@ -298,7 +303,7 @@ def _score(s: Suspect, cfg: SuspectConfig, profile: list[Reason], asset_name: st
         if slow:
             reasons.append(Reason("slow_crossing", float(w["slow_crossing"]),
                                   f"crossed at {slow[0].sog_at_kn:.1f} kn (< {float(sp['slow_crossing_kn']):g} kn) at {iso(slow[0].ts_ms)}"))
-        drops = [x for x in c if math.isfinite(x.drop_fraction)]
+        drops = [x for x in c if math.isfinite(x.drop_fraction) and x.sog_after_kn >= float(sp["underway_kn"])]
         if drops:
             x = max(drops, key=lambda x: x.drop_fraction)
             if x.drop_fraction >= float(sp["min_drop_fraction"]):
@@ -376,7 +381,7 @@ def rank_suspects(store: Store, index: AssetIndex, asset_name_or_id: str, t0: da
     corridor = focus.corridor_m
     bdist, _ = focus.distance(box.lon, box.lat, corridor)
     in_corr = (bdist <= corridor) & focus.in_part(box.lon, box.lat, corridor)
-    bc = _crossings(focus, box, t0_ms, t1_ms)
+    bc = _crossings(focus, box, t0_ms, t1_ms, float(cfg["speed"]["max_speed_kn"]))
     present = np.concatenate([np.flatnonzero(in_corr), bc.row])
     cands, inv = np.unique(box.mmsi[present], return_inverse=True)
     first = np.full(len(cands), np.iinfo(np.int64).max)
@@ -389,7 +394,7 @@ def rank_suspects(store: Store, index: AssetIndex, asset_name_or_id: str, t0: da
     start = first - int(float(search["context_before_h"]) * 3.6e6)
     end = last + int(float(search["context_after_h"]) * 3.6e6) + 1
     tracks_table = fetch_tracks(store, cands, start, end)
-    tracks = Fixes.from_table(tracks_table).with_speed()
+    tracks = Fixes.from_table(tracks_table).with_speed(float(cfg["speed"]["max_speed_kn"]))
     stats.update(rows_tracks=len(tracks), seconds_tracks=lap())
     suspects: list[Suspect] = []
     if len(tracks):
