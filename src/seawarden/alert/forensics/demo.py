@@ -124,6 +124,31 @@ def _pick_one(rng: np.random.Generator, owner: np.ndarray, rows: np.ndarray, n: 
     return np.where(count > 0, rows[k] if len(rows) else -1, -1)
 
 
+def _us_day_frames(shared: Path):
+    """The US coastal day sorted by (vessel, time): ts, sog, cog, vessel index, and each fix in its vessel's local metric frame."""
+    us = load_us_coastal_day(shared)
+    mmsi = us["mmsi"].to_numpy().astype(np.int64)
+    ts = us["ts"].cast(pa.int64()).to_numpy()
+    o = np.lexsort((ts, mmsi))
+    lon, lat = us["lon"].to_numpy()[o], us["lat"].to_numpy()[o]
+    sog = us["sog"].to_numpy(zero_copy_only=False).astype(float)[o]
+    cog = us["cog"].to_numpy(zero_copy_only=False).astype(float)[o]
+    _, v = np.unique(mmsi[o], return_inverse=True)
+    clat = np.bincount(v, lat) / np.bincount(v)
+    x = (lon - (np.bincount(v, lon) / np.bincount(v))[v]) * np.cos(np.radians(clat[v])) * M_PER_DEG
+    y = (lat - clat[v]) * M_PER_DEG
+    return ts[o], sog, cog, v, x, y
+
+
+def _placed(x, y, v, x0, y0, turn, ex, ny, tlon, tlat):
+    """Rotate each vessel's frame by `turn` (compass sense) about (x0, y0), shift by (ex, ny) m, put it at (tlon, tlat)."""
+    a = np.radians(turn)[v]
+    dx, dy = x - x0[v], y - y0[v]
+    xr = dx * np.cos(a) + dy * np.sin(a) + ex[v]
+    yr = -dx * np.sin(a) + dy * np.cos(a) + ny[v]
+    return xr, yr, tlon[v] + xr / (np.cos(np.radians(tlat[v])) * M_PER_DEG), tlat[v] + yr / M_PER_DEG
+
+
 def regional_days(shared: Path, days: int, seed: int, *, copies_per_day: int = 1, first_mmsi: int = 200_000_000):
     """Yield (day, POSITIONS) for `days` days of Gulf of Finland traffic built from the real US coastal day.
 
@@ -142,19 +167,8 @@ def regional_days(shared: Path, days: int, seed: int, *, copies_per_day: int = 1
     over mid-Gulf Estlink 2 and buried the injected dragger at rank 151 (bench/suspects.py prints the
     plausibility check). Land is not masked (a lane-aligned day-long track runs on for hundreds of km).
     """
-    us = load_us_coastal_day(shared)
-    mmsi = us["mmsi"].to_numpy().astype(np.int64)
-    ts = us["ts"].cast(pa.int64()).to_numpy()
-    o = np.lexsort((ts, mmsi))
-    mmsi, ts = mmsi[o], ts[o]
-    lon, lat = us["lon"].to_numpy()[o], us["lat"].to_numpy()[o]
-    sog = us["sog"].to_numpy(zero_copy_only=False).astype(float)[o]
-    cog = us["cog"].to_numpy(zero_copy_only=False).astype(float)[o]
-    vessels, v = np.unique(mmsi, return_inverse=True)
-    nv = len(vessels)
-    clat = np.bincount(v, lat) / np.bincount(v)
-    x = (lon - (np.bincount(v, lon) / np.bincount(v))[v]) * np.cos(np.radians(clat[v])) * M_PER_DEG
-    y = (lat - clat[v]) * M_PER_DEG
+    ts, sog, cog, v, x, y = _us_day_frames(shared)
+    nv = int(v.max()) + 1
     step_s = np.zeros(len(ts))
     same = v[1:] == v[:-1]
     step_s[:-1] = np.where(same, np.minimum(np.diff(ts) / 1000.0, 1800.0), 0.0)
@@ -178,12 +192,7 @@ def regional_days(shared: Path, days: int, seed: int, *, copies_per_day: int = 1
         ny = np.where(port_bound, jr * np.sin(ja), -across * np.sin(np.radians(course)))
         tlon = np.where(port_bound, pic.berth_lon[berth], pic.lane_lon[lane])
         tlat = np.where(port_bound, pic.berth_lat[berth], pic.lane_lat[lane])
-        a = np.radians(turn)[v]
-        dx, dy = x - x0[v], y - y0[v]
-        xr = dx * np.cos(a) + dy * np.sin(a) + ex[v]
-        yr = -dx * np.sin(a) + dy * np.cos(a) + ny[v]
-        nlat = tlat[v] + yr / M_PER_DEG
-        nlon = tlon[v] + xr / (np.cos(np.radians(tlat[v])) * M_PER_DEG)
+        xr, yr, nlon, nlat = _placed(x, y, v, x0, y0, turn, ex, ny, tlon, tlat)
         basin = port_bound[v] & (np.hypot(xr - ex[v], yr - ny[v]) <= HARBOUR_BASIN_M)
         keep = _sea_run(v, on_land(nlon, nlat) & ~basin, anchor)
         yield d, positions_table(first_mmsi + block * 10_000 + v[keep], ts[keep] + d * 86_400_000, nlat[keep], nlon[keep],
@@ -209,25 +218,14 @@ def _sea_run(owner: np.ndarray, land: np.ndarray, anchor: np.ndarray) -> np.ndar
 def uniform_days(shared: Path, days: int, seed: int, *, first_mmsi: int = 200_000_000):
     """The naive peer of `regional_days`: each US vessel-day moved to a uniformly random point of the Gulf box,
     randomly turned, land not masked. Kept to measure what plausible placement changes (bench/suspects.py)."""
-    us = load_us_coastal_day(shared)
-    mmsi = us["mmsi"].to_numpy().astype(np.int64)
-    ts = us["ts"].cast(pa.int64()).to_numpy()
-    lon, lat = us["lon"].to_numpy(), us["lat"].to_numpy()
-    sog = us["sog"].to_numpy(zero_copy_only=False).astype(float)
-    cog = us["cog"].to_numpy(zero_copy_only=False).astype(float)
-    _, v = np.unique(mmsi, return_inverse=True)
+    ts, sog, cog, v, x, y = _us_day_frames(shared)
     nv = int(v.max()) + 1
-    clat = np.bincount(v, lat) / np.bincount(v)
-    x = (lon - (np.bincount(v, lon) / np.bincount(v))[v]) * np.cos(np.radians(clat[v])) * M_PER_DEG
-    y = (lat - clat[v]) * M_PER_DEG
+    zero = np.zeros(nv)
     rng = np.random.default_rng(seed)
     box = GULF_OF_FINLAND
     for d in range(days):
         tlon, tlat = rng.uniform(box[0], box[2], nv), rng.uniform(box[1], box[3], nv)
         turn = rng.uniform(0, 360, nv)
-        a = np.radians(turn)[v]
-        xr, yr = x * np.cos(a) + y * np.sin(a), -x * np.sin(a) + y * np.cos(a)
-        nlat = tlat[v] + yr / M_PER_DEG
-        nlon = tlon[v] + xr / (np.cos(np.radians(tlat[v])) * M_PER_DEG)
+        _, _, nlon, nlat = _placed(x, y, v, zero, zero, turn, zero, zero, tlon, tlat)
         yield d, positions_table(first_mmsi + d * 10_000 + v, ts + d * 86_400_000, nlat, nlon, sog=sog,
                                  cog=np.mod(cog + turn[v], 360.0), source="relocated:uniform")
