@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,8 +20,7 @@ from fastapi.testclient import TestClient
 from seawarden import schema
 from seawarden.alert.forensics.demo import DragScenario, estlink2_drag_scenario
 from seawarden.alert.pipeline import AlertPipeline
-from seawarden.alert.sinks import LiveHub
-from seawarden.api import AssetState, Console, Limits, PipelineActions, PositionFeed, ReaderPool, Role, TokenRegistry, create_app
+from seawarden.api import Console, Limits, create_app
 from seawarden.assets import AssetIndex, load_gridkit_dc
 from seawarden.detect.engine import DetectionEngine
 from seawarden.detect.eval.inject import static_rows
@@ -33,16 +31,7 @@ from seawarden.store.base import Store
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))  # the store tests' backend factory
 from store_backends import StoreFactory, pg_dsn  # noqa: E402
 
-TOKENS = {"ada": ("viewer-token-0123456789", Role.viewer), "olga": ("operator-token-0123456789", Role.operator),
-          "root": ("admin-token-0123456789abc", Role.admin)}
-VIEWER, OPERATOR, ADMIN = (TOKENS[n][0] for n in ("ada", "olga", "root"))
-#: as tests/alert: an operator's watch corridor around Estlink 2 (the Eagle S dragged ~100 km)
-WATCH_CORRIDOR_M = 40_000.0
-
-
-def auth(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
-
+from api_support import WATCH_CORRIDOR_M, make_console  # noqa: E402
 
 @pytest.fixture(scope="session")
 def scenario(shared_data: Path) -> DragScenario:
@@ -53,13 +42,6 @@ def scenario(shared_data: Path) -> DragScenario:
 def estlink(shared_data: Path):
     table = load_gridkit_dc(shared_data / "power_links_entsoe_gridkit" / "gridkit_dc_links_europe.geojson", bbox=(20.0, 57.0, 30.0, 61.0))
     return table.take([table.find("Estlink 2"), table.find("Estlink 1")]).with_overrides(corridor_m=WATCH_CORRIDOR_M)
-
-
-def make_console(db: Store, assets, lock: threading.RLock | None = None, **kw) -> Console:
-    lock = lock or threading.RLock()
-    readers = ReaderPool(db, lock)
-    return Console(readers=readers.get, assets=AssetState(assets), hub=LiveHub(), feed=PositionFeed(),
-                   tokens=TokenRegistry(TOKENS), actions=PipelineActions(AlertPipeline(alert_store_for(db)), lock), **kw)
 
 
 def fill_scenario(db: Store, scenario: DragScenario, estlink) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import ADMIN, OPERATOR, VIEWER, auth, make_console
+from api_support import ADMIN, OPERATOR, VIEWER, auth, make_console
 from seawarden.api import Limits, TokenRegistry, create_app
 from seawarden.api.auth import Role, TokenFileError
 from seawarden.api.limits import TokenBuckets

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import uvicorn
 
-from conftest import TOKENS, VIEWER
+from api_support import TOKENS, VIEWER
 from seawarden.api import TokenRegistry
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.store import DuckDBStore

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import ADMIN, OPERATOR, VIEWER, auth
+from api_support import ADMIN, OPERATOR, VIEWER, auth
 
 
 def test_health_needs_no_token_and_counts_the_store(client, scenario):

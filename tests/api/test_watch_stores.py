@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import typer
-from conftest import OPERATOR, TOKENS, VIEWER, auth
+from api_support import OPERATOR, TOKENS, VIEWER, auth
 from fastapi.testclient import TestClient
 from store_backends import StoreFactory
 from typer.testing import CliRunner
