@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import pyarrow as pa
 
@@ -87,6 +87,15 @@ class AlertStore(Protocol):
     def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
                since_ms: int | None = None) -> pa.Table:
         """EVENT_LOG rows (all, or of these vessels / assets, active at or after ``since_ms``)."""
+        ...
+
+    def event_payloads(self, *, mmsi: int | None = None, asset_id: str | None = None, type_: str | None = None,
+                       since_ms: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Stored events as `seawarden detect` writes them (full JSON plus ``alert_id``), newest first."""
+        ...
+
+    def alert_counts(self) -> dict[str, int]:
+        """Number of alerts in each status (statuses without alerts are absent)."""
         ...
 
     def next_seq(self, alert_id: str) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol, cast
+from typing import Any
 
 from seawarden.alert.base import AlertStore
 from seawarden.alert.config import AlertSettings
@@ -29,19 +29,6 @@ from seawarden.assets.registry import AssetRegistry
 from seawarden.assets.spatial import AssetIndex
 from seawarden.store import alert_store_for
 from seawarden.store.base import Store, to_ms
-
-
-class AlertReads(AlertStore, Protocol):
-    """AlertStore plus the event-log reads only the console asks (both stores implement them)."""
-
-    def event_payloads(self, *, mmsi: int | None = None, asset_id: str | None = None, type_: str | None = None,
-                       since_ms: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
-        """Stored events (full JSON plus alert_id), newest first."""
-        ...
-
-    def alert_counts(self) -> dict[str, int]:
-        """Number of alerts in each status."""
-        ...
 
 
 class ReaderPool:
@@ -126,8 +113,6 @@ class AssetState:
         return len(new) - int(replaced.sum()), int(replaced.sum())
 
     def remove(self, asset_id: str) -> bool:
-        import numpy as np
-
         keep = self.table.id.astype(str) != asset_id
         if keep.all():
             return False
@@ -156,9 +141,9 @@ class Console:
     keepalive_s: float = 15.0
     stats_interval_s: float = 5.0
 
-    def alert_store(self) -> AlertReads:
+    def alert_store(self) -> AlertStore:
         """The alert store beside the calling thread's reader (same connection)."""
-        return cast(AlertReads, alert_store_for(self.readers()))
+        return alert_store_for(self.readers())
 
     def scorer(self) -> RiskScorer:
         if self.risk is None:
