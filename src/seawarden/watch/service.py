@@ -1,9 +1,12 @@
-"""The running service: inputs -> store (batched) -> DetectionEngine -> AlertPipeline -> sinks, plus the live feed.
+"""The running service: inputs -> DetectionEngine -> AlertPipeline -> sinks, store appends batched, plus the live feed.
 
 Producers (one thread for the paced file replay, one per live socket) put decoded batches on a
-bounded queue; one consumer thread owns every write: it appends to the store at most every
-``flush_interval_s`` (one transaction per flush, not per 50 ms chunk), runs the detectors on the
-same rows and hands the events to the alert pipeline -- all under ``lock``, the lock operator
+bounded queue; one consumer thread owns every write. Detection runs as soon as rows arrive, on
+everything already waiting in the queue (micro-batching by backlog: one detector call and one
+alert transaction per drain, so a burst costs one call, not one per 50 ms socket chunk, and an
+idle feed is never held back waiting for a batch to fill). Store appends are batched apart, at
+most every ``flush_interval_s`` (one transaction per flush) or ``flush_rows`` rows, because a DuckDB
+append costs milliseconds whatever its size. Writes happen under ``lock``, the lock operator
 actions from the API take too, so the one DuckDB writer connection is never used by two threads
 at once. The live positions feed is updated as rows arrive, so the map moves between flushes.
 
@@ -61,13 +64,14 @@ class WatchService:
     def __init__(self, db: DuckDBStore, inputs: list[Input], pipeline: AlertPipeline, *, feed: PositionFeed,
                  lock: threading.RLock, index=None, detect_config: DetectConfig | None = None, speed: float | None = None,
                  loop: bool = False, flush_interval_s: float = 1.0, flush_rows: int = 200_000, queue_batches: int = 256,
-                 step_s: float = 0.5) -> None:
+                 step_s: float = 0.5, detect_rows: int = 50_000) -> None:
         self.db, self.inputs, self.pipeline, self.feed, self.lock = db, inputs, pipeline, feed, lock
         self.detect_config = detect_config or DetectConfig.load()
         self.engine = DetectionEngine(self.detect_config, index)
         self.speed, self.loop = speed, loop
         self.pacer = Pacer(speed, step_s=step_s)
         self.flush_interval_s, self.flush_rows = flush_interval_s, flush_rows
+        self.detect_rows = detect_rows  # largest backlog detected in one call (bounds one round's latency)
         self.queue: queue.Queue = queue.Queue(maxsize=queue_batches)
         self.stop_event = threading.Event()
         self.replay_done = threading.Event()  # every file input replayed (and not looping)
@@ -80,7 +84,8 @@ class WatchService:
         self.passes = 0
         self._open_live: list[Any] = []
         self._threads: list[threading.Thread] = []
-        self._pending: list[DecodedBatch] = []
+        self._pending: list[DecodedBatch] = []  # received, not yet detected
+        self._detect_rows = 0
         self._pending_store: list[DecodedBatch] = []
         self._pending_rows = 0
         self._last_flush = time.monotonic()
@@ -206,17 +211,26 @@ class WatchService:
                     item = self.queue.get(timeout=self.flush_interval_s / 2)
                 except queue.Empty:
                     item = None
-                if item is _END:
-                    ended += 1
-                elif isinstance(item, _Done):
-                    self._flush()
-                    if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
-                        with self.lock:
-                            self.db.mark_ingested(item.fingerprint, item.name, item.stats)
-                elif item is not None:
-                    self._receive(*item)
-                if self._pending and (time.monotonic() - self._last_flush >= self.flush_interval_s
-                                      or self._pending_rows >= self.flush_rows):
+                while item is not None:  # everything already waiting joins this round (one detector call)
+                    if item is _END:
+                        ended += 1
+                    elif isinstance(item, _Done):
+                        self._detect()
+                        self._flush()
+                        if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
+                            with self.lock:
+                                self.db.mark_ingested(item.fingerprint, item.name, item.stats)
+                    else:
+                        self._receive(*item)
+                    if self._detect_rows >= self.detect_rows:
+                        break
+                    try:
+                        item = self.queue.get_nowait()
+                    except queue.Empty:
+                        item = None
+                self._detect()
+                if self._pending_store and (time.monotonic() - self._last_flush >= self.flush_interval_s
+                                            or self._pending_rows >= self.flush_rows):
                     self._flush()
             self._flush()
             with self.lock:
@@ -237,12 +251,13 @@ class WatchService:
         for reason, n in batch.stats.as_dict()["rejected"].items():
             self.rejected[reason] += n
         self._pending.append(batch)
+        self._detect_rows += batch.n_rows
         fp = item.fingerprint if pass_no == 0 else (f"{item.fingerprint}#pass{pass_no}" if item.fingerprint else None)
         if fp is None or not self._already(fp):
             self._pending_store.append(batch)
+            self._pending_rows += batch.n_rows
         else:
             self.stats["replayed_not_stored"] += batch.positions.num_rows
-        self._pending_rows += batch.n_rows
 
     def _already(self, fingerprint: str) -> bool:
         cache = self.__dict__.setdefault("_ingested_cache", {})
@@ -251,19 +266,28 @@ class WatchService:
                 cache[fingerprint] = self.db.has_ingested(fingerprint)
         return cache[fingerprint]
 
-    def _flush(self) -> None:
-        self._last_flush = time.monotonic()
+    def _detect(self) -> None:
+        """Run the detectors on every received row not yet detected; alert on what they found."""
         if not self._pending:
             return
-        batch = DecodedBatch.concat(self._pending)
-        store = DecodedBatch.concat(self._pending_store) if self._pending_store else None
-        self._pending, self._pending_store, self._pending_rows = [], [], 0
+        batch = self._pending[0] if len(self._pending) == 1 else DecodedBatch.concat(self._pending)
+        self._pending, self._detect_rows = [], 0
+        self.stats["detect_calls"] += 1
         with self.lock:
-            if store is not None and store.n_rows:
-                self.db.append(store)
-                self.stats["store_appends"] += 1
-                self.stats["stored_rows"] += store.n_rows
             self._handle(self.engine.process(batch))
+
+    def _flush(self) -> None:
+        """Append the rows received since the last flush to the store, in one transaction."""
+        self._last_flush = time.monotonic()
+        if not self._pending_store:
+            return
+        store = DecodedBatch.concat(self._pending_store)
+        self._pending_store, self._pending_rows = [], 0
+        if store.n_rows:
+            with self.lock:
+                self.db.append(store)
+            self.stats["store_appends"] += 1
+            self.stats["stored_rows"] += store.n_rows
 
     def _handle(self, events: list) -> None:
         if not events:
