@@ -40,3 +40,24 @@ def test_untouched_cruise_and_drop_outside_corridor_raise_nothing(kyst):
     drag = slow_down(real, ONSET, ramp_s=35 * 60, factor=6.3 / 8.5)
     # the only asset is crossed an hour before the slowdown: the drop happens outside any corridor
     assert not [e for e in _run(drag, far) if e.type == "anchor_drag"]
+
+
+# -- regression: demo crosser 367707330 (real US track, MarineCadastre 2020-06-30) fired twice over a cable -------
+CREEPER = 367707330
+ENGINE_ORDER = 1593518237000  # 7.4 kn at -4 min, 4.6 kn at -2 min, 3.2 kn here: slowed by command in 4 min
+# ... then 3-4 kn for an hour with a 30 deg dog-leg, turns about (~357 -> ~180) and creeps on at ~3 kn
+
+
+def test_engine_order_and_later_harbour_creep_are_no_drag(shared_data):
+    from seawarden.detect.eval.real_data import load_us_coastal_day
+
+    real = vessel(load_us_coastal_day(shared_data), CREEPER, ENGINE_ORDER - 3 * 3600_000, ENGINE_ORDER + 3 * 3600_000)
+    assert real["sog"][real["ts"] < ENGINE_ORDER - 240_000][-10:].min() > 7.0  # it was cruising
+    # one long cable where it cut its speed, with a corridor wide enough to hold the whole slow hour after it
+    idx = asset_index({"C1": cable_across(real, ENGINE_ORDER, half_len_m=30_000)}, corridor_m=20_000)
+    assert not [e for e in _run(real, idx) if e.type == "anchor_drag"]
+    # the same track slowing the Eagle S way (gradually, 35 min, course kept) before the engine order is still a drag
+    drag = slow_down(vessel(load_us_coastal_day(shared_data), CREEPER, ENGINE_ORDER - 3 * 3600_000, ENGINE_ORDER - 300_000),
+                     ENGINE_ORDER - 100 * 60_000, ramp_s=35 * 60, factor=6.3 / 8.5)
+    idx = asset_index({"C1": cable_across(drag, ENGINE_ORDER - 100 * 60_000, half_len_m=30_000)}, corridor_m=20_000)
+    assert [e for e in _run(drag, idx) if e.type == "anchor_drag"], "the gradual slowdown on this real track is a drag"

@@ -25,7 +25,7 @@ from seawarden.track.tracker import BRK_NONE, TrackChunk
 @nb.njit(cache=True, nogil=True)
 def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, asset, adist,
             c_start, c_base, c_course, c_last, c_emit, c_maxdrop, c_lat, c_lon, c_dist, c_asset, c_elat, c_elon,
-            c_prof, c_plat, c_plon, c_hit, c_lct, c_lca, c_cruise, c_stop, ei, ef):
+            c_prof, c_plat, c_plon, c_hit, c_lct, c_lca, c_cruise, c_stop, c_ccourse, c_abrupt, ei, ef):
     n = 0
     for i in range(ts.shape[0]):
         if sub[i] != 0:
@@ -33,7 +33,7 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
         s = slot[i]
         p = P[prof[i]]
         min_base, min_drop, max_ratio, min_sog, sustain, tol, recover = p[0], p[1], p[2], p[3], p[4] * 1000, p[5], p[6]
-        lookback, onset_tol = p[7] * 1000, p[8] * 1000
+        lookback, onset_tol, onset_min, onset_max = p[7] * 1000, p[8] * 1000, p[9] * 1000, p[10] * 1000
         f = fast[i]
         if in_corr[i]:
             c_lct[s] = ts[i]  # last corridor contact, remembered across candidates
@@ -91,14 +91,25 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
         if c_start[s] == NO_TIME and brk[i] == BRK_NONE and not np.isnan(f) and not np.isnan(base[i]) \
                 and f >= base[i] - 0.2 * min_drop:
             c_cruise[s] = ts[i]  # still at cruising speed: a later slowdown began after this
+            c_ccourse[s] = course[i]  # ... on this course, which a drag keeps
+            c_abrupt[s] = 0
         if c_start[s] == NO_TIME and brk[i] == BRK_NONE:
             b = base[i]
             from_cruise = c_cruise[s] != NO_TIME and (c_stop[s] == NO_TIME or c_cruise[s] > c_stop[s])
-            if (not np.isnan(b)) and (not np.isnan(f)) and b >= min_base and f >= min_sog and b - f >= min_drop \
-                    and f <= b * max_ratio and from_cruise:
+            # a drag is a gradual loss of speed straight out of cruise: a drop reached within onset_min of the last
+            # cruising fix is an engine order, one that starts onset_max after it is no drop from cruise any more
+            # (a slow ship creeping about an hour after it slowed down), and a new course is a manoeuvre
+            onset = ts[i] - c_cruise[s]
+            kept = np.isnan(course[i]) or np.isnan(c_ccourse[s]) or abs(angle_diff_deg(c_ccourse[s], course[i])) <= tol
+            dropped = (not np.isnan(b)) and (not np.isnan(f)) and b >= min_base and f >= min_sog and b - f >= min_drop \
+                and f <= b * max_ratio
+            if dropped and onset < onset_min:
+                c_abrupt[s] = 1  # the whole slowdown is an engine order until the ship cruises again
+            from_cruise = from_cruise and c_abrupt[s] == 0 and onset_min <= onset <= onset_max and kept
+            if dropped and from_cruise:
                 c_start[s] = ts[i]
                 c_base[s] = b
-                c_course[s] = course[i] if not np.isnan(course[i]) else 0.0
+                c_course[s] = c_ccourse[s] if not np.isnan(c_ccourse[s]) else (course[i] if not np.isnan(course[i]) else 0.0)
                 c_last[s] = ts[i]
                 c_maxdrop[s] = b - f
                 c_dist[s] = 0.0
@@ -116,7 +127,7 @@ def _kernel(P, slot, sub, brk, prof, ts, lat, lon, fast, base, course, in_corr, 
 class AnchorDrag(Detector):
     name = "anchor_drag"
     PARAMS = ("min_baseline_kn", "min_drop_kn", "max_ratio", "min_sog_kn", "sustain_s", "course_tolerance_deg",
-              "recover_fraction", "corridor_lookback_s", "onset_tolerance_s")
+              "recover_fraction", "corridor_lookback_s", "onset_tolerance_s", "min_onset_s", "max_onset_s")
     VALUES = ("sog_drop_kn", "sog_ratio", "baseline_kn", "sog_kn", "duration_s", "course_change_deg",
               "distance_m", "in_corridor", "asset_distance_m")
     STATE = {
@@ -126,7 +137,8 @@ class AnchorDrag(Detector):
         "asset": (np.int32, -1, ()), "elat": (np.float64, np.nan, ()), "elon": (np.float64, np.nan, ()),
         "prof": (np.int16, 0, ()), "plat": (np.float64, np.nan, ()), "plon": (np.float64, np.nan, ()),
         "hit": (np.int32, -1, ()), "lct": (np.int64, NO_TIME, ()), "lca": (np.int32, -1, ()),
-        "cruise": (np.int64, NO_TIME, ()), "stop": (np.int64, NO_TIME, ()),
+        "cruise": (np.int64, NO_TIME, ()), "stop": (np.int64, NO_TIME, ()), "ccourse": (np.float64, np.nan, ()),
+        "abrupt": (np.int8, 0, ()),
     }
 
     def process(self, chunk: TrackChunk) -> RawEvents:
@@ -137,7 +149,8 @@ class AnchorDrag(Detector):
                             chunk.sog_fast, chunk.sog_base, chunk.course, chunk.in_corridor, chunk.asset,
                             chunk.asset_dist_m, st["start"], st["base"], st["course"], st["last"], st["emit"],
                             st["maxdrop"], st["lat"], st["lon"], st["dist"], st["asset"], st["elat"], st["elon"],
-                            st["prof"], st["plat"], st["plon"], st["hit"], st["lct"], st["lca"], st["cruise"], st["stop"], ei, ef)
+                            st["prof"], st["plat"], st["plon"], st["hit"], st["lct"], st["lca"], st["cruise"], st["stop"],
+                            st["ccourse"], st["abrupt"], ei, ef)
         return RawEvents(ei, ef, n)
 
     def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
