@@ -74,10 +74,11 @@ def test_records_a_kystverket_style_stream_into_a_timestamped_file(home, monkeyp
     batch = decoder.feed(path.read_bytes())
     batch.stats.merge(decoder.flush().stats)
     assert batch.stats.outcomes[Reason.NO_TIMESTAMP] == 0
-    # every sentence got a time; the two "!B2VDM" parts (talker B2, seen on Kystverket's stream) are
-    # currently refused by the decoder's talker list, which only takes letters
+    # every sentence got a time; the two "!B2VDM" parts (talker B2, Kystverket's stream) are reassembled
     out = batch.stats.outcomes
-    assert out[Reason.ACCEPTED] + out[Reason.UNKNOWN_TALKER] == 5 and batch.positions.num_rows == 3
+    assert out[Reason.UNKNOWN_TALKER] == 0
+    assert out[Reason.ACCEPTED] == 4 and out[Reason.FRAGMENT] == 1 and batch.positions.num_rows == 3
+    assert batch.static.num_rows == 1
     # the mirror then serves the newest recording
     assert fetch("kystverket-live", mirror=home / "data") == path
 
