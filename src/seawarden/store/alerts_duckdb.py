@@ -27,6 +27,36 @@ _ALERT_COLS = ("alert_id", "kind", "mmsi", "asset_id", "asset_name", "status", "
                "last_event_ms", "lat", "lon", "created_at", "updated_at", "status_by", "status_at", "status_reason")
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
 
+_TSTZ = pa.timestamp("us", tz="UTC")
+#: Arrow layouts of the rows one commit writes (columns in table order), so a commit is one set-based
+#: INSERT per table: DuckDB's executemany costs ~2 ms a row, which held live alerts back by seconds.
+_EVENT_ROWS = pa.schema([
+    ("event_id", pa.string()), ("type", pa.string()), ("subtype", pa.string()), ("mmsi", pa.uint32()),
+    ("related_mmsi", pa.uint32()), ("asset_id", pa.string()), ("asset_name", pa.string()), ("start_ms", pa.int64()),
+    ("end_ms", pa.int64()), ("detected_ms", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64()),
+    ("severity", pa.uint8()), ("status", pa.string()), ("alert_id", pa.string()), ("recorded_at", _TSTZ),
+    ("payload", pa.string()),
+])
+_ALERT_ROWS = pa.schema([
+    ("alert_id", pa.string()), ("kind", pa.string()), ("mmsi", pa.uint32()), ("asset_id", pa.string()),
+    ("asset_name", pa.string()), ("status", pa.string()), ("severity", pa.uint8()), ("title", pa.string()),
+    ("first_event_ms", pa.int64()), ("last_event_ms", pa.int64()), ("lat", pa.float64()), ("lon", pa.float64()),
+    ("created_at", _TSTZ), ("updated_at", _TSTZ), ("status_by", pa.string()), ("status_at", _TSTZ),
+    ("status_reason", pa.string()),
+])
+_HISTORY_ROWS = pa.schema([
+    ("alert_id", pa.string()), ("seq", pa.int32()), ("happened_at", _TSTZ), ("action", pa.string()),
+    ("from_status", pa.string()), ("to_status", pa.string()), ("by_whom", pa.string()), ("reason", pa.string()),
+    ("severity", pa.uint8()), ("event_id", pa.string()),
+])
+
+
+def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema, key: int | None = 0) -> pa.Table:
+    """Rows as an Arrow table; with ``key``, only the last row of each key (what row-by-row upserts would leave)."""
+    if key is not None:
+        rows = list({r[key]: r for r in rows}.values())
+    return pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*rows), schema)], schema=schema)
+
 
 def _utc(v: datetime | None) -> datetime | None:
     if v is None:
@@ -198,15 +228,20 @@ class DuckDBAlertStore(EventReads):
         tr_rows = [(t.alert_id, t.seq, t.at, t.action, t.from_status, t.to_status, t.by, t.reason, t.severity, t.event_id)
                    for t in transitions]
         with self.store._transaction():
-            if ev_rows:
-                self._con.executemany(f"INSERT OR REPLACE INTO events VALUES ({', '.join('?' * 17)})", ev_rows)
-            if al_rows:
-                self._con.executemany(f"INSERT OR REPLACE INTO alerts ({', '.join(_ALERT_COLS)}) "
-                                      f"VALUES ({', '.join('?' * len(_ALERT_COLS))})", al_rows)
-            if tr_rows:
-                self._con.executemany("INSERT INTO alert_history (alert_id, seq, happened_at, action, from_status, "
-                                      "to_status, by_whom, reason, severity, event_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                      tr_rows)
+            for table, rows, schema, verb, key in (("events", ev_rows, _EVENT_ROWS, "INSERT OR REPLACE", 0),
+                                                   ("alerts", al_rows, _ALERT_ROWS, "INSERT OR REPLACE", 0),
+                                                   ("alert_history", tr_rows, _HISTORY_ROWS, "INSERT", None)):
+                if rows:
+                    self._insert_rows(table, _rows_table(rows, schema, key), verb)
+
+    def _insert_rows(self, table: str, rows: pa.Table, verb: str) -> None:
+        name = f"_commit_{table}"
+        self._con.register(name, rows)
+        try:
+            cols = ", ".join(rows.schema.names)
+            self._con.execute(f"{verb} INTO {table} ({cols}) SELECT {cols} FROM {name}")
+        finally:
+            self._con.unregister(name)
 
     def commit_transition(self, alert: Alert, transition: Transition) -> Transition:
         """Compare-and-set inside one DuckDB transaction (DuckDB's single writer makes the check-then-write safe)."""
