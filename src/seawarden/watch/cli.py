@@ -56,7 +56,7 @@ def _server_class():
 
 def watch(
     sources: Optional[list[str]] = typer.Argument(None, help="files to replay (NMEA, CSV, Parquet) and/or live feeds tcp://host:port, udp://host:port"),
-    speed: Optional[str] = typer.Option(None, "--speed", help="replay speed: 1 (real time), 60, any factor, or max; default 1 (demo: 60)"),
+    speed: Optional[str] = typer.Option(None, "--speed", help="replay speed: 1 (real time), 60, any factor, or max; default 1 (demo: 300, the drag within about two minutes)"),
     loop: bool = typer.Option(False, "--loop", help="replay the files again and again, each pass shifted forward in time"),
     store: Optional[str] = typer.Option(None, "--store", help="DuckDB file or postgresql://user:pw@host/db[#schema] (default: the DuckDB file in the user data folder; demo: demo.duckdb there)"),
     assets: Optional[list[Path]] = typer.Option(None, "--assets", help="asset file(s) or the shared data folder; default: the registry"),
@@ -95,7 +95,7 @@ def watch(
     if not demo and not sources:
         raise _fail("nothing to watch: give files or tcp://host:port / udp://host:port, or --demo")
     try:
-        factor = parse_speed(speed if speed is not None else ("60" if demo else "1"))
+        factor = parse_speed(speed if speed is not None else ("300" if demo else "1"))
         detect_cfg = DetectConfig.load(config)
         alert_cfg = AlertSettings.load(alert_config)
     except (ValueError, FileNotFoundError) as exc:
