@@ -21,6 +21,7 @@ from seawarden.assets import cli as assets_cli
 from seawarden.detect.pipeline import prefetched
 from seawarden.ingest.fetch import cli as fetch_cli
 from seawarden.watch import cli as watch_cli
+from seawarden.watch.cli import parse_clock
 
 app = typer.Typer(
     name="seawarden",
@@ -74,16 +75,6 @@ ClockOption = typer.Option(
 def _fail(message: str) -> typer.Exit:
     console.print(f"[red]error:[/red] {message}")
     return typer.Exit(code=2)
-
-
-def _clock(value: str | None):
-    if value is None or value == "receive":
-        return value
-    try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise _fail(f"--clock must be 'receive' or an ISO 8601 time, got {value!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 def _progress() -> Progress:
@@ -161,7 +152,7 @@ def decode(
     q = _quarantine(quarantine)
     try:
         with _progress() as progress:
-            stats = write_parquet(_batches(inputs, _clock(clock), q, progress), output)
+            stats = write_parquet(_batches(inputs, parse_clock(clock), q, progress), output)
     finally:
         if q is not None:
             q.close()
@@ -241,7 +232,7 @@ def detect(
     q = _quarantine(quarantine)
     try:
         with _progress() as progress:
-            for batch in prefetched(_batches(inputs, _clock(clock), q, progress)):  # decode n+1 while detecting n
+            for batch in prefetched(_batches(inputs, parse_clock(clock), q, progress)):  # decode n+1 while detecting n
                 stats.merge(batch.stats)
                 events += engine.process(batch)
         events += engine.flush()
@@ -303,7 +294,7 @@ def ingest(
                 pipeline = AlertPipeline(alert_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
-                batches = detecting(prefetched(tee_stats(_batches([spec], _clock(clock), q, progress), stats)))
+                batches = detecting(prefetched(tee_stats(_batches([spec], parse_clock(clock), q, progress), stats)))
                 if "://" in spec:
                     for batch in batches:  # live feed: append as it arrives, until interrupted
                         db.append(batch)
