@@ -109,14 +109,98 @@ def check_expected_status(alert_id: str, stored: str | None, transition: Transit
                                  f"someone else changed it); {transition.action} not applied")
 
 
-class EventReads:
-    """The console's reads of the event log, the same SQL on both stores (only the placeholder differs)."""
+class SqlAlertReads:
+    """Every read of events and alerts, one SQL text for both stores.
+
+    Subclasses say how a query binds a value (``_MARK``), how "column in this list" is written
+    (``_IN``), how to run a query (``_rows``) and how to fetch an Arrow table (``_table``).
+    """
 
     _MARK = "?"
+    _IN = "list_contains(?, {col})"
     _BY_ID = "event_id"  # PostgreSQL: byte order, as DuckDB, whatever the database's collation
 
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         raise NotImplementedError
+
+    def _table(self, sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+        raise NotImplementedError
+
+    def _in(self, col: str) -> str:
+        return self._IN.format(col=col)
+
+    def known_events(self, event_ids: Sequence[str]) -> dict[str, KnownEvent]:
+        if not event_ids:
+            return {}
+        rows = self._rows("SELECT event_id, alert_id, status, severity, end_ms, detected_ms FROM events "
+                          f"WHERE {self._in('event_id')}", [list(event_ids)])
+        return {r[0]: KnownEvent(r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows}
+
+    def _alerts(self, where: str, params: list[Any], tail: str = "") -> list[Alert]:
+        rows = self._rows(f"SELECT {', '.join(_ALERT_COLS)} FROM alerts WHERE {where} {tail}", params)
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        evs: dict[str, list[str]] = {i: [] for i in ids}
+        for aid, eid in self._rows(f"SELECT alert_id, event_id FROM events WHERE {self._in('alert_id')} "
+                                   "ORDER BY start_ms, detected_ms, event_id", [ids]):
+            evs[aid].append(eid)
+        return alerts_from_rows(rows, evs)
+
+    def active_alerts(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Alert]:
+        if not keys:
+            return {}
+        found: dict[AlertKey, Alert] = {}
+        mmsis = sorted({int(k.mmsi) for k in keys})
+        wanted = set(keys)
+        for a in self._alerts(f"{self._in('status')} AND {self._in('mmsi')}", [list(ACTIVE), mmsis],
+                              "ORDER BY last_event_ms"):
+            if a.key in wanted:
+                found[a.key] = a  # newest wins (ordered by last event)
+        return found
+
+    def get(self, alert_id: str) -> Alert | None:
+        hits = self._alerts(f"alert_id = {self._MARK}", [alert_id])
+        return hits[0] if hits else None
+
+    def list_alerts(self, status: str | None = None, mmsi: int | None = None, asset_id: str | None = None,
+                    limit: int | None = None) -> list[Alert]:
+        cond, params = ["TRUE"], []
+        for col, val in (("status", status), ("mmsi", mmsi), ("asset_id", asset_id)):
+            if val is not None:
+                cond.append(f"{col} = {self._MARK}")
+                params.append(val)
+        tail = "ORDER BY updated_at DESC, alert_id" + (f" LIMIT {int(limit)}" if limit else "")
+        return self._alerts(" AND ".join(cond), params, tail)
+
+    def history(self, alert_id: str) -> list[Transition]:
+        rows = self._rows("SELECT alert_id, seq, happened_at, action, from_status, to_status, severity, by_whom, reason, "
+                          f"event_id FROM alert_history WHERE alert_id = {self._MARK} ORDER BY seq", [alert_id])
+        return [Transition(r[0], int(r[1]), _utc(r[2]), r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9]) for r in rows]
+
+    def next_seq(self, alert_id: str) -> int:
+        return int(self._rows(f"SELECT coalesce(max(seq), 0) + 1 FROM alert_history WHERE alert_id = {self._MARK}",
+                              [alert_id])[0][0])
+
+    def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
+               since_ms: int | None = None) -> pa.Table:
+        cond, params = ["TRUE"], []
+        if mmsis is not None:
+            cond.append(self._in("mmsi"))
+            params.append([int(m) for m in mmsis])
+        if asset_ids is not None:
+            cond.append(self._in("asset_id"))
+            params.append(list(asset_ids))
+        if since_ms is not None:
+            cond.append(f"coalesce(end_ms, detected_ms) >= {self._MARK}")
+            params.append(int(since_ms))
+        return self._table(f"SELECT {', '.join(EVENT_LOG.names)} FROM events WHERE {' AND '.join(cond)} "
+                           "ORDER BY start_ms, event_id", params, EVENT_LOG)
+
+    def event_payload(self, event_id: str) -> dict[str, Any] | None:
+        """The full stored Event JSON (evidence and config) of one event."""
+        rows = self._rows(f"SELECT payload FROM events WHERE event_id = {self._MARK}", [event_id])
+        return json.loads(rows[0][0]) if rows else None
 
     def event_payloads(self, *, mmsi: int | None = None, asset_id: str | None = None, type_: str | None = None,
                        since_ms: int | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -130,7 +214,7 @@ class EventReads:
         return {status: int(n) for status, n in self._rows("SELECT status, count(*) FROM alerts GROUP BY status ORDER BY status")}
 
 
-class DuckDBAlertStore(EventReads):
+class DuckDBAlertStore(SqlAlertReads):
     """AlertStore on a DuckDBStore's database (``DuckDBAlertStore(store)``) or its own file (``.open(path)``)."""
 
     def __init__(self, store: DuckDBStore) -> None:
@@ -147,73 +231,8 @@ class DuckDBAlertStore(EventReads):
     def _rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._con.execute(sql, params or []).fetchall()
 
-    # -- reading ------------------------------------------------------------------------------
-    def known_events(self, event_ids: Sequence[str]) -> dict[str, KnownEvent]:
-        if not event_ids:
-            return {}
-        rows = self._rows("SELECT event_id, alert_id, status, severity, end_ms, detected_ms FROM events WHERE list_contains(?, event_id)",
-                          [list(event_ids)])
-        return {r[0]: KnownEvent(r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows}
-
-    def _alerts(self, where: str, params: list[Any], tail: str = "") -> list[Alert]:
-        rows = self._rows(f"SELECT {', '.join(_ALERT_COLS)} FROM alerts WHERE {where} {tail}", params)
-        if not rows:
-            return []
-        ids = [r[0] for r in rows]
-        evs: dict[str, list[str]] = {i: [] for i in ids}
-        for aid, eid in self._rows("SELECT alert_id, event_id FROM events WHERE list_contains(?, alert_id) "
-                                   "ORDER BY start_ms, detected_ms, event_id", [ids]):
-            evs[aid].append(eid)
-        return alerts_from_rows(rows, evs)
-
-    def active_alerts(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Alert]:
-        if not keys:
-            return {}
-        found: dict[AlertKey, Alert] = {}
-        mmsis = sorted({int(k.mmsi) for k in keys})
-        wanted = set(keys)
-        for a in self._alerts(f"status IN ({_ACTIVE_SQL}) AND list_contains(?, mmsi)", [mmsis], "ORDER BY last_event_ms"):
-            if a.key in wanted:
-                found[a.key] = a  # newest wins (ordered by last event)
-        return found
-
-    def get(self, alert_id: str) -> Alert | None:
-        hits = self._alerts("alert_id = ?", [alert_id])
-        return hits[0] if hits else None
-
-    def list_alerts(self, status: str | None = None, mmsi: int | None = None, asset_id: str | None = None,
-                    limit: int | None = None) -> list[Alert]:
-        cond, params = ["TRUE"], []
-        for col, val in (("status", status), ("mmsi", mmsi), ("asset_id", asset_id)):
-            if val is not None:
-                cond.append(f"{col} = ?")
-                params.append(val)
-        tail = "ORDER BY updated_at DESC, alert_id" + (f" LIMIT {int(limit)}" if limit else "")
-        return self._alerts(" AND ".join(cond), params, tail)
-
-    def history(self, alert_id: str) -> list[Transition]:
-        rows = self._rows("SELECT alert_id, seq, happened_at, action, from_status, to_status, severity, by_whom, reason, "
-                          "event_id FROM alert_history WHERE alert_id = ? ORDER BY seq", [alert_id])
-        return [Transition(r[0], int(r[1]), _utc(r[2]), r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9]) for r in rows]
-
-    def next_seq(self, alert_id: str) -> int:
-        return int(self._rows("SELECT coalesce(max(seq), 0) + 1 FROM alert_history WHERE alert_id = ?", [alert_id])[0][0])
-
-    def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
-               since_ms: int | None = None) -> pa.Table:
-        cond, params = ["TRUE"], []
-        if mmsis is not None:
-            cond.append("list_contains(?, mmsi)")
-            params.append([int(m) for m in mmsis])
-        if asset_ids is not None:
-            cond.append("list_contains(?, asset_id)")
-            params.append(list(asset_ids))
-        if since_ms is not None:
-            cond.append("coalesce(end_ms, detected_ms) >= ?")
-            params.append(int(since_ms))
-        rel = self._con.sql(f"SELECT {', '.join(EVENT_LOG.names)} FROM events WHERE {' AND '.join(cond)} "
-                            "ORDER BY start_ms, event_id", params=params)
-        return _rel_to_table(rel).cast(EVENT_LOG)
+    def _table(self, sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+        return _rel_to_table(self._con.sql(sql, params=params)).cast(schema)
 
     # -- writing ------------------------------------------------------------------------------
     def commit(self, events: Sequence[tuple[Event, str | None]], alerts: Sequence[Alert],
@@ -252,8 +271,3 @@ class DuckDBAlertStore(EventReads):
             transition.seq = self.next_seq(alert.alert_id)
             self.commit([], [alert], [transition])
         return transition
-
-    def event_payload(self, event_id: str) -> dict[str, Any] | None:
-        """The full stored Event JSON (evidence and config) of one event."""
-        rows = self._rows("SELECT payload FROM events WHERE event_id = ?", [event_id])
-        return json.loads(rows[0][0]) if rows else None

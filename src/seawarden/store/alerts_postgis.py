@@ -15,16 +15,14 @@ against both). What a shared server adds:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
 import pyarrow as pa
 
-from seawarden.alert.base import EVENT_LOG, KnownEvent
-from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
+from seawarden.alert.model import Alert, Transition, utc_now
 from seawarden.detect.event import Event
-from seawarden.store.alerts_duckdb import _ALERT_COLS, EventReads, _utc, alerts_from_rows, check_expected_status
+from seawarden.store.alerts_duckdb import _ALERT_COLS, SqlAlertReads, check_expected_status
 from seawarden.store.postgis import PostGISStore, copy_out
 
 _EVENT_COLS = ("event_id", "type", "subtype", "mmsi", "related_mmsi", "asset_id", "asset_name", "start_ms", "end_ms",
@@ -52,10 +50,11 @@ _EVENT_UPSERT = (f"INSERT INTO events ({', '.join(_EVENT_COLS)}) VALUES ({_place
 _HISTORY_INSERT = f"INSERT INTO alert_history ({', '.join(_HISTORY_COLS)}) VALUES ({_placeholders(len(_HISTORY_COLS))})"
 
 
-class PostGISAlertStore(EventReads):
+class PostGISAlertStore(SqlAlertReads):
     """AlertStore on a PostGISStore's connection (``PostGISAlertStore(store)``) or its own (``.open(dsn)``)."""
 
     _MARK = "%s"
+    _IN = "{col} = ANY(%s)"
     _BY_ID = 'event_id COLLATE "C"'
 
     def __init__(self, store: PostGISStore) -> None:
@@ -72,77 +71,8 @@ class PostGISAlertStore(EventReads):
     def _rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._con.execute(sql, params).fetchall()
 
-    # -- reading ------------------------------------------------------------------------------
-    def known_events(self, event_ids: Sequence[str]) -> dict[str, KnownEvent]:
-        if not event_ids:
-            return {}
-        rows = self._rows("SELECT event_id, alert_id, status, severity, end_ms, detected_ms FROM events WHERE event_id = ANY(%s)",
-                          [list(event_ids)])
-        return {r[0]: KnownEvent(r[1], r[2], int(r[3]), r[4], int(r[5])) for r in rows}
-
-    def _alerts(self, where: str, params: list[Any], tail: str = "") -> list[Alert]:
-        rows = self._rows(f"SELECT {', '.join(_ALERT_COLS)} FROM alerts WHERE {where} {tail}", params)
-        if not rows:
-            return []
-        ids = [r[0] for r in rows]
-        evs: dict[str, list[str]] = {i: [] for i in ids}
-        for aid, eid in self._rows("SELECT alert_id, event_id FROM events WHERE alert_id = ANY(%s) "
-                                   "ORDER BY start_ms, detected_ms, event_id", [ids]):
-            evs[aid].append(eid)
-        return alerts_from_rows(rows, evs)
-
-    def active_alerts(self, keys: Sequence[AlertKey]) -> dict[AlertKey, Alert]:
-        if not keys:
-            return {}
-        wanted = set(keys)
-        found: dict[AlertKey, Alert] = {}
-        mmsis = sorted({int(k.mmsi) for k in keys})
-        for a in self._alerts("status = ANY(%s) AND mmsi = ANY(%s)", [list(ACTIVE), mmsis], "ORDER BY last_event_ms"):
-            if a.key in wanted:
-                found[a.key] = a  # newest wins (ordered by last event)
-        return found
-
-    def get(self, alert_id: str) -> Alert | None:
-        hits = self._alerts("alert_id = %s", [alert_id])
-        return hits[0] if hits else None
-
-    def list_alerts(self, status: str | None = None, mmsi: int | None = None, asset_id: str | None = None,
-                    limit: int | None = None) -> list[Alert]:
-        cond, params = ["TRUE"], []
-        for col, val in (("status", status), ("mmsi", mmsi), ("asset_id", asset_id)):
-            if val is not None:
-                cond.append(f"{col} = %s")
-                params.append(val)
-        tail = "ORDER BY updated_at DESC, alert_id" + (f" LIMIT {int(limit)}" if limit else "")
-        return self._alerts(" AND ".join(cond), params, tail)
-
-    def history(self, alert_id: str) -> list[Transition]:
-        rows = self._rows("SELECT alert_id, seq, happened_at, action, from_status, to_status, severity, by_whom, reason, "
-                          "event_id FROM alert_history WHERE alert_id = %s ORDER BY seq", [alert_id])
-        return [Transition(r[0], int(r[1]), _utc(r[2]), r[3], r[4], r[5], int(r[6]), r[7], r[8], r[9]) for r in rows]
-
-    def next_seq(self, alert_id: str) -> int:
-        return int(self._rows("SELECT coalesce(max(seq), 0) + 1 FROM alert_history WHERE alert_id = %s", [alert_id])[0][0])
-
-    def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
-               since_ms: int | None = None) -> pa.Table:
-        cond, params = ["TRUE"], []
-        if mmsis is not None:
-            cond.append("mmsi = ANY(%s)")
-            params.append([int(m) for m in mmsis])
-        if asset_ids is not None:
-            cond.append("asset_id = ANY(%s)")
-            params.append(list(asset_ids))
-        if since_ms is not None:
-            cond.append("coalesce(end_ms, detected_ms) >= %s")
-            params.append(int(since_ms))
-        query = f"SELECT {', '.join(EVENT_LOG.names)} FROM events WHERE {' AND '.join(cond)} ORDER BY start_ms, event_id"
-        return copy_out(self._con, query, params, EVENT_LOG)
-
-    def event_payload(self, event_id: str) -> dict[str, Any] | None:
-        """The full stored Event JSON (evidence and config) of one event."""
-        rows = self._rows("SELECT payload FROM events WHERE event_id = %s", [event_id])
-        return json.loads(rows[0][0]) if rows else None
+    def _table(self, sql: str, params: list[Any], schema: pa.Schema) -> pa.Table:
+        return copy_out(self._con, sql, params, schema)
 
     # -- writing ------------------------------------------------------------------------------
     def _lock(self, alert_ids: Sequence[str]) -> None:
