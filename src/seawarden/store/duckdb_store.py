@@ -40,6 +40,22 @@ _TABLES: tuple[tuple[str, str, pa.Schema], ...] = (
     ("other", "other_messages", schema.OTHER),
 )
 
+
+def append_all(store: Any, batches: Iterable[DecodedBatch]) -> dict[str, Any]:
+    """Append every batch of one input to ``store``; the record ``mark_ingested`` keeps (rows per table, outcomes).
+
+    Both stores call it inside their own all-or-nothing transaction.
+    """
+    stats = IngestStats()
+    rows = {name: 0 for _, name, _ in _TABLES}
+    for batch in batches:
+        store.append(batch)
+        stats.merge(batch.stats)
+        for attr, name, _ in _TABLES:
+            rows[name] += getattr(batch, attr).num_rows
+    return {"rows": rows, **stats.as_dict()}
+
+
 # Which message kinds carry a static field (24 part A = name only, 24 part B = the rest):
 # the latest report of a carrier decides the field, even when it says "not available".
 _CARRIES_NAME = "msg_type IN (5, 19) OR (msg_type = 24 AND part = 0)"
@@ -214,15 +230,8 @@ class DuckDBStore:
     def ingest(self, batches: Iterable[DecodedBatch], *, fingerprint: str, origin: str) -> bool:
         if self.has_ingested(fingerprint):
             return False
-        stats = IngestStats()
-        rows = {name: 0 for _, name, _ in _TABLES}
         with self._transaction():
-            for batch in batches:
-                self.append(batch)
-                stats.merge(batch.stats)
-                for attr, name, _ in _TABLES:
-                    rows[name] += getattr(batch, attr).num_rows
-            self.mark_ingested(fingerprint, origin, {"rows": rows, **stats.as_dict()})
+            self.mark_ingested(fingerprint, origin, append_all(self, batches))
         return True
 
     def has_ingested(self, fingerprint: str) -> bool:

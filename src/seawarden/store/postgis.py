@@ -33,12 +33,11 @@ import pyarrow.csv as pacsv
 
 from seawarden import schema as contracts
 from seawarden.ingest.batch import DecodedBatch
-from seawarden.ingest.rejects import IngestStats
 from seawarden.store import pg_binary, pg_migrations
 from seawarden.store.base import (LATEST_FIX, LATEST_FIX_ORDER, STATIC_LATEST, VESSEL_SUMMARY, PositionTotals, StoreInputError,
                                   track_windows)
 from seawarden.store.files import redact_dsn as _redact
-from seawarden.store.duckdb_store import _TABLES, _mmsi, _utc, _window, check_box, conform, latest_fix_filters
+from seawarden.store.duckdb_store import _TABLES, _mmsi, append_all, _utc, _window, check_box, conform, latest_fix_filters
 
 #: rows per COPY chunk written (bounds the CSV text held in memory at once)
 _COPY_ROWS = 262_144
@@ -212,19 +211,12 @@ class PostGISStore:
 
     def ingest(self, batches: Iterable[DecodedBatch], *, fingerprint: str, origin: str) -> bool:
         self._require_writable()
-        stats = IngestStats()
-        rows = {name: 0 for _, name, _ in _TABLES}
         with self._con.transaction():
             # two processes loading the same input: the second waits here, then finds it ingested
             self._con.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{self.schema}|{fingerprint}"])
             if self.has_ingested(fingerprint):
                 return False
-            for batch in batches:
-                self.append(batch)
-                stats.merge(batch.stats)
-                for attr, name, _ in _TABLES:
-                    rows[name] += getattr(batch, attr).num_rows
-            self.mark_ingested(fingerprint, origin, {"rows": rows, **stats.as_dict()})
+            self.mark_ingested(fingerprint, origin, append_all(self, batches))
         return True
 
     def has_ingested(self, fingerprint: str) -> bool:
