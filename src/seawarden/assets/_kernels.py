@@ -193,6 +193,31 @@ def _row_ranges(px: float, dlon: float, nc: int, base: int, cell_start) -> tuple
     return cell_start[base + c0], cell_start[base + c1 + 1], 0, 0
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _try_segment(s, px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt):
+    """Segment ``s`` against the best so far: cheap span rejections, a planar estimate, then the exact distance.
+
+    Returns the new (best, bseg, bt); ties go to the smaller segment id, so every caller answers alike.
+    """
+    dax = _wrap(ax[s] - px)
+    dbx = dax + (bx[s] - ax[s])
+    day = ay[s] - py
+    dby = by[s] - py
+    cut = min(limit, best * tol + 1.0)
+    if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
+        return best, bseg, bt  # segment's latitude span is already too far
+    if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut * tol) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut * tol):
+        return best, bseg, bt  # longitude span too far (tol: the scale varies across the span)
+    t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
+    d1 = math.hypot((dax + t * (dbx - dax)) * kx0, (day + t * (dby - day)) * ky0)
+    if d1 > limit or d1 > best * tol + 1.0:
+        return best, bseg, bt
+    d, t = _refined(px, py, dax, day, dbx, dby, t)
+    if d < best or (d == best and s < bseg):
+        return d, s, t
+    return best, bseg, bt
+
+
 @nb.njit(cache=True, nogil=True)
 def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offset, cell_start, cell_items,
                    ax, ay, bx, by, out_seg, out_dist, out_t):
@@ -216,27 +241,7 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
                 a0, a1, b0, b1 = _row_ranges(px, dlon, row_ncols[row], row_offset[row], cell_start)
                 for jj in range((a1 - a0) + (b1 - b0)):
                     j = a0 + jj if jj < a1 - a0 else b0 + jj - (a1 - a0)
-                    s = cell_items[j]
-                    dax = _wrap(ax[s] - px)
-                    dbx = dax + (bx[s] - ax[s])
-                    day = ay[s] - py
-                    dby = by[s] - py
-                    cut = min(limit, best * tol + 1.0)
-                    if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
-                        continue  # segment's latitude span is already too far
-                    if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut * tol) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut * tol):
-                        continue  # longitude span too far (tol: the scale varies across the span)
-                    t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
-                    fx = (dax + t * (dbx - dax)) * kx0
-                    fy = (day + t * (dby - day)) * ky0
-                    d1 = math.hypot(fx, fy)
-                    if d1 > limit or d1 > best * tol + 1.0:
-                        continue
-                    d, t = _refined(px, py, dax, day, dbx, dby, t)
-                    if d < best or (d == best and s < bseg):
-                        best = d
-                        bseg = s
-                        bt = t
+                    best, bseg, bt = _try_segment(cell_items[j], px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt)
             if best > radius:
                 best = np.inf
                 bseg = -1
@@ -399,27 +404,7 @@ def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, ro
             tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
             limit = radius * tol + 1.0
             for j in range(cstart[cell], cstart[cell + 1]):
-                s = citems[j]
-                dax = _wrap(ax[s] - px)
-                dbx = dax + (bx[s] - ax[s])
-                day = ay[s] - py
-                dby = by[s] - py
-                cut = min(limit, best * tol + 1.0)
-                if (day > 0.0 and dby > 0.0 and min(day, dby) * ky0 > cut) or (day < 0.0 and dby < 0.0 and -max(day, dby) * ky0 > cut):
-                    continue
-                if (dax > 0.0 and dbx > 0.0 and min(dax, dbx) * kx0 > cut * tol) or (dax < 0.0 and dbx < 0.0 and -max(dax, dbx) * kx0 > cut * tol):
-                    continue
-                t = _closest_t(dax * kx0, day * ky0, dbx * kx0, dby * ky0)
-                fx = (dax + t * (dbx - dax)) * kx0
-                fy = (day + t * (dby - day)) * ky0
-                d1 = math.hypot(fx, fy)
-                if d1 > limit or d1 > best * tol + 1.0:
-                    continue
-                d, t = _refined(px, py, dax, day, dbx, dby, t)
-                if d < best or (d == best and s < bseg):
-                    best = d
-                    bseg = s
-                    bt = t
+                best, bseg, bt = _try_segment(citems[j], px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt)
             if best > radius:
                 best = np.inf
                 bseg = -1
