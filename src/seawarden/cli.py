@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from seawarden.cli_errors import fail as _fail
 from seawarden.alert import cli as alert_cli
 from seawarden.alert.forensics import cli as forensics_cli
 from seawarden.assets import cli as assets_cli
@@ -70,11 +71,6 @@ ClockOption = typer.Option(
     help="time for sentences that carry none: 'receive' (time of reading) or an ISO 8601 UTC time; "
          "by default a file without timestamps is an error",
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=2)
 
 
 def _progress() -> Progress:

@@ -157,10 +157,10 @@ def test_cli_errors_are_clear_and_load_nothing(home: Path) -> None:
     gpd.GeoDataFrame({"name": ["a", "b"], "kind": ["telecom_cable", "telecom_cable"]},
                      geometry=[LINE, shapely.LineString([(0, 0), (0, 99)])], crs=4326).to_file(bad)
     res = runner.invoke(assets_cli.app, ["load", str(bad)])
-    assert res.exit_code == 1 and "feature 1 (b): latitude 99" in res.output
+    assert res.exit_code == 2 and "feature 1 (b): latitude 99" in res.output
     assert len(AssetRegistry().load()) == 0
     res = runner.invoke(assets_cli.app, ["show", "nothing"])
-    assert res.exit_code == 1 and "no asset named" in res.output
+    assert res.exit_code == 2 and "no asset named" in res.output
 
 
 def test_cli_show_uses_the_crossings_hook(home: Path) -> None:

@@ -81,3 +81,25 @@ def test_config_file_errors_name_the_file(runner: CliRunner, shared_data: Path, 
             loader(tmp_path / "missing.toml")
     result = runner.invoke(app, ["detect", str(shared_data / AISLIB), "-o", str(tmp_path / "e.jsonl"), "--config", str(bad)])
     assert result.exit_code != 0 and "not valid TOML" in result.output
+
+
+GRIDKIT = "power_links_entsoe_gridkit/gridkit_dc_links_europe.geojson"
+
+
+@pytest.mark.parametrize("command", [["store"], ["alerts", "list"], ["risk", "vessel", "1"],
+                                     ["suspects", "--asset", "Estlink 2", "--from", "2024-12-25", "--to", "2024-12-26",
+                                      "--assets", "{shared}/" + GRIDKIT]])
+def test_a_missing_store_is_a_clear_error(runner: CliRunner, shared_data: Path, tmp_path: Path, command: list[str]) -> None:
+    missing = tmp_path / "nowhere.duckdb"
+    args = [a.replace("{shared}", str(shared_data)) for a in command]
+    result = runner.invoke(app, [*args, "--store", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert f"no store at {missing}" in " ".join(result.output.split())
+    assert not missing.exists(), "reading commands never create a store"
+
+
+def test_an_unreachable_postgres_store_is_a_clear_error_without_the_password(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["store", "--store", "postgresql://ada:s3cret@127.0.0.1:1/nodb"])
+    assert result.exit_code == 2, repr(result.exception)
+    assert "cannot connect" in result.output and "ada:***@127.0.0.1:1" in result.output
+    assert "s3cret" not in result.output

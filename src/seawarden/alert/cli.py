@@ -22,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from seawarden.cli_errors import fail as _fail
 from seawarden.alert.config import AlertSettings
 from seawarden.alert.lifecycle import apply_action
 from seawarden.alert.model import STATUSES, LifecycleError
@@ -41,11 +42,6 @@ ConfigOpt = typer.Option(None, "--config", help="TOML merged over seawarden/aler
 
 def _console() -> Console:
     return Console(highlight=False)
-
-
-def _fail(msg: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {msg}")
-    return typer.Exit(2)
 
 
 def _open(store: Optional[str], read_only: bool):

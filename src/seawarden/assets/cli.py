@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from seawarden.cli_errors import fail as _fail
 from seawarden.assets.adapters import load_path
 from seawarden.assets.loaders import AssetLoadError
 from seawarden.assets.model import AssetKind, AssetTable
@@ -39,11 +40,6 @@ def set_crossings_provider(provider: CrossingsProvider | None, latest: Callable[
 
 def _console() -> Console:
     return Console(width=160, soft_wrap=False)
-
-
-def _fail(msg: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {msg}", highlight=False, markup=True)
-    return typer.Exit(code=1)
 
 
 @app.command()

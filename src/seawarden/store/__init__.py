@@ -44,7 +44,10 @@ def open_store(spec: str | Path | None = None, *, read_only: bool = False) -> St
     except ImportError as exc:
         raise StoreInputError(f"--store {spec.split('@')[-1]}: PostgreSQL needs the postgis extra "
                               f"(pip install 'seawarden[postgis]'): {exc}") from exc
-    return PostGISStore(dsn, schema=schema or "public", read_only=read_only)
+    try:
+        return PostGISStore(dsn, schema=schema or "public", read_only=read_only)
+    except ConnectionError as exc:  # the message already names the server, with the password masked
+        raise StoreInputError(str(exc)) from exc
 
 
 #: help text of every ``--store`` option

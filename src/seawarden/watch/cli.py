@@ -14,12 +14,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from seawarden.cli_errors import fail as _fail
+
 out = Console(stderr=True, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> typer.Exit:
-    out.print(f"[red]error:[/red] {escape(message)}")
-    return typer.Exit(code=2)
 
 
 def bind_socket(host: str, port: int) -> socket.socket:

@@ -34,12 +34,12 @@ def test_table_and_csv(store_path, gridkit_file, window):
 
 def test_errors(store_path, gridkit_file, tmp_path):
     r = _run("--asset", "Estlink 2", "--from", "yesterday", "--to", "2020-07-01", "--store", str(store_path), "--assets", str(gridkit_file))
-    assert r.exit_code == 1 and "not an ISO 8601 time" in r.output
+    assert r.exit_code == 2 and "not an ISO 8601 time" in r.output
     r = _run("--asset", "Nowhere", "--from", "2020-06-30", "--to", "2020-07-01", "--store", str(store_path), "--assets", str(gridkit_file))
-    assert r.exit_code == 1 and "no asset named" in r.output
+    assert r.exit_code == 2 and "no asset named" in r.output
     r = _run("--asset", "Estlink 2", "--from", "2020-06-30", "--to", "2020-07-01", "--store", str(tmp_path / "none.duckdb"),
              "--assets", str(gridkit_file))
-    assert r.exit_code == 1 and "no store" in r.output
+    assert r.exit_code == 2 and "no store" in r.output
     r = _run("--asset", "Estlink 2", "--from", "2020-06-30", "--to", "2020-07-01", "--near", "59.9", "--store", str(store_path),
              "--assets", str(gridkit_file))
-    assert r.exit_code == 1 and "LAT,LON" in r.output
+    assert r.exit_code == 2 and "LAT,LON" in r.output

@@ -14,6 +14,8 @@ from typing import Optional
 import typer
 from rich.console import Console
 
+from seawarden.cli_errors import fail as _fail
+
 app = typer.Typer(help="After-fault forensics: who crossed or lingered over an asset, and why.", no_args_is_help=True,
                   add_completion=False)
 
@@ -22,11 +24,6 @@ class Format(str, Enum):
     table = "table"
     json = "json"
     csv = "csv"
-
-
-def _fail(msg: str) -> typer.Exit:
-    Console(stderr=True).print(f"[red]error:[/red] {msg}", highlight=False)
-    return typer.Exit(code=1)
 
 
 def parse_time(value: str, option: str) -> datetime:

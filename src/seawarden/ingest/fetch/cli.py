@@ -18,6 +18,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from seawarden.cli_errors import fail as _fail
 from seawarden.ingest.fetch.catalog import CatalogError, catalog
 from seawarden.ingest.fetch.download import FetchError
 from seawarden.ingest.fetch.store import active_mirror, cache_root, dataset_path, fetch
@@ -50,11 +51,6 @@ class RichProgress:
         if self._task is not None:
             self._bar.stop()
             self._task = None
-
-
-def _fail(message: str) -> typer.Exit:
-    console.print(f"[red]error:[/red] {message}")
-    return typer.Exit(code=2)
 
 
 @app.command("list")
