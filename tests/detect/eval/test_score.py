@@ -76,6 +76,17 @@ def test_hand_computed_scores(tmp_path):
     assert rep.to_table().row_count == 4
 
 
+def test_a_pair_event_hits_both_vessels_labels(tmp_path):
+    """A rendezvous is one event naming both vessels (GFW reports an encounter once, with both ids):
+    it credits the labels of both, and a third vessel's label is still a miss."""
+    meet = {"scenario": "t", "type": "rendezvous", "start": DAY + "10:00:00Z", "end": DAY + "11:30:00Z"}
+    labels = [dict(meet, mmsi=1), dict(meet, mmsi=2), dict(meet, mmsi=3)]
+    pair = {"type": "rendezvous", "mmsi": 1, "related_mmsi": 2, "start": DAY + "10:30:00Z", "end": DAY + "11:30:00Z"}
+    rep = evaluate(_scenario(tmp_path, labels), [pair])
+    assert (rep.hits, rep.misses, rep.false_alarms) == (2, 1, 0)
+    assert rep.missed[0]["mmsi"] == 3 and rep.by_type["rendezvous"].true_events == 1
+
+
 def test_tolerance_from_config(tmp_path):
     cfg = tmp_path / "detect.toml"
     cfg.write_text('[eval]\ntolerance_s = 600\n[eval.tolerance_s_by_type]\nloitering = 1800\n')

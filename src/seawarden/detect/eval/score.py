@@ -1,7 +1,10 @@
 """Score detector events against a scenario's labels: hits, misses, false alarms, lead times, FA rates.
 
-A label is hit by any event of the same type and MMSI whose [start, end] overlaps the label's
-[start - tol, end + tol]. Events that hit no label are false alarms, except log-type events
+A label is hit by any event of the same type naming the label's MMSI whose [start, end] overlaps
+the label's [start - tol, end + tol]. An event names its vessel (``mmsi``) and, for two-vessel
+events, the other one (``related_mmsi``): a rendezvous is one event per pair, as GFW reports an
+encounter once with both vessel ids, so it hits the labels of both vessels (one incident, one
+alert and one patrol tasking, not two). Events that hit no label are false alarms, except log-type events
 (``cable_crossing``) which are records, not alarms. The false-alarm rate is normalised per
 1,000 vessel-hours of observed traffic (per MMSI, time between consecutive fixes, gaps longer
 than 30 min excluded) so that untouched real traffic of any size gives a comparable number.
@@ -42,6 +45,10 @@ class Interval:
     detected_ms: int | None = None
     asset_id: str | None = None
     source: str = ""  # "file:line" for messages
+    related_mmsi: int | None = None  # the other vessel of a two-vessel event (rendezvous, shared IMO)
+
+    def names(self, mmsi: int) -> bool:
+        return self.mmsi == mmsi or self.related_mmsi == mmsi
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,8 @@ def _parse_record(rec: object, where: str, *, is_label: bool) -> Interval:
         start = parse_iso_ms(rec["start"])
         end_raw = rec.get("end")
         end = parse_iso_ms(end_raw) if end_raw is not None else None
+        rel = rec.get("related_mmsi")
+        related = int(rel) if rel is not None and not is_label else None
         det = rec.get("detected_at")
         detected = parse_iso_ms(det) if det is not None and not is_label else None
     except KeyError as exc:
@@ -89,7 +98,7 @@ def _parse_record(rec: object, where: str, *, is_label: bool) -> Interval:
         end = 2**62  # an open event (e.g. an ongoing AIS gap) lasts until further notice
     if end < start:
         raise EvalInputError(f"{where}: end {rec.get('end')} is before start {rec['start']}")
-    return Interval(kind, mmsi, start, end, detected, rec.get("asset_id"), where)
+    return Interval(kind, mmsi, start, end, detected, rec.get("asset_id"), where, related)
 
 
 def read_jsonl(path: Path, *, is_label: bool) -> list[Interval]:
@@ -227,7 +236,7 @@ def score(labels: list[Interval], events: list[Interval], *, vessel_hours_observ
         tol = config.tolerance_ms(lab.type)
         lo, hi = lab.start_ms - tol, lab.end_ms + tol
         hits = [i for i, e in enumerate(events)
-                if e.type == lab.type and e.mmsi == lab.mmsi and e.start_ms <= hi and e.end_ms >= lo]
+                if e.type == lab.type and e.names(lab.mmsi) and e.start_ms <= hi and e.end_ms >= lo]
         if hits:
             s.hits += 1
             matched_events.update(hits)
