@@ -100,14 +100,42 @@ class SegmentIndex:
         return K.crossings_kernel(*arrs, self.spacing_m, self.reach_m, *self._grid, s.ax, s.ay, s.bx, s.by, s.last_in_part)
 
 
-@dataclass(frozen=True)
 class NearestResult:
-    """Per query point (arrays of length N). km_point counts from the asset's start (NaN for areas)."""
+    """Per query point (arrays of length N). km_point counts from the asset's start (NaN for areas).
 
-    asset_idx: np.ndarray  # int32, -1 when nothing within max_distance_m
-    distance_m: np.ndarray  # float64, inf when none; 0 inside an area
-    km_point: np.ndarray  # float64
-    in_corridor: np.ndarray  # bool, distance_m <= that asset's corridor_m
+    km_point is measured on first use: the detection engine asks for the nearest asset of every
+    fix but needs the chainage only for the few that become events."""
+
+    def __init__(self, asset_idx: np.ndarray, distance_m: np.ndarray, in_corridor: np.ndarray,
+                 segment: np.ndarray, t: np.ndarray, segments: Segments, is_area: np.ndarray) -> None:
+        self.asset_idx = asset_idx  # int32, -1 when nothing within max_distance_m
+        self.distance_m = distance_m  # float64, inf when none; 0 inside an area
+        self.in_corridor = in_corridor  # bool, distance_m <= that asset's corridor_m
+        self.segment = segment  # int64 nearest indexed segment, -1 none (or inside an area)
+        self.t = t  # parameter 0..1 along that segment
+        self._segments = segments
+        self._is_area = is_area
+        self._km: np.ndarray | None = None
+
+    @property
+    def km_point(self) -> np.ndarray:
+        if self._km is None:
+            self._km = km_points(self._segments, self._is_area, self.asset_idx, self.segment, self.t)
+        return self._km
+
+
+def km_points(segments: Segments, is_area: np.ndarray, asset_idx: np.ndarray, segment: np.ndarray,
+              t: np.ndarray) -> np.ndarray:
+    """Chainage (km from the asset's start) of points at parameter t along `segment` (-1: none);
+    NaN where there is no segment or the asset is an area."""
+    km = np.full(segment.size, np.nan)
+    found = np.flatnonzero(segment >= 0)
+    if found.size:
+        seg = segment[found]
+        s = segments
+        km[found] = s.km0[seg] + K.along_m(seg, t[found], s.ax, s.ay, s.bx, s.by) / 1000.0
+    km[(asset_idx >= 0) & is_area[np.maximum(asset_idx, 0)]] = np.nan
+    return km
 
 
 @dataclass(frozen=True)
@@ -164,19 +192,20 @@ class AssetIndex:
         s = self._segments
         asset = np.full(lon.size, -1, dtype=np.int32)
         asset[found] = s.owner[seg[found]]
-        km = np.full(lon.size, np.nan)
-        km[found] = s.km0[seg[found]] + K.along_m(seg[found], t[found], s.ax, s.ay, s.bx, s.by) / 1000.0
         if len(self._area_ids):
             inside = self.inside_area(lon, lat)
             hit = inside >= 0
             asset[hit] = inside[hit]
             dist[hit] = 0.0
-            km[hit] = np.nan
-            km[(asset >= 0) & self._is_area[np.maximum(asset, 0)]] = np.nan
+            seg[hit] = -1
         in_corr = np.zeros(lon.size, dtype=bool)
         ok = asset >= 0
         in_corr[ok] = dist[ok] <= self.assets.corridor_m[asset[ok]]
-        return NearestResult(asset, dist, km, in_corr)
+        return NearestResult(asset, dist, in_corr, seg, t, s, self._is_area)
+
+    def km_points(self, asset_idx: np.ndarray, segment: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """NearestResult.km_point for (asset_idx, segment, t) columns kept apart from their result."""
+        return km_points(self._segments, self._is_area, asset_idx, segment, t)
 
     def inside_area(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         """Index of an area asset containing each point, -1 if none (the most critical wins)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Any
 
@@ -19,11 +20,20 @@ from seawarden.detect.base import STATUS_NAMES, Detector, RawEvents, clamp_sever
 from seawarden.detect.config import DetectConfig
 from seawarden.detect.event import Event
 from seawarden.detect.registry import DETECTORS
-from seawarden.detect.spatial import AssetLookup, SpatialContext
-from seawarden.track.fixes import Fixes, ReorderBuffer, fixes_from_arrow
+from seawarden.detect.spatial import AssetLookup, Located, SpatialContext
+from seawarden.track.fixes import ReorderBuffer, fixes_from_arrow
 from seawarden.track.identity import StaticRows, static_from_arrow
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import Tracker, TrackChunk
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch after DetectionEngine.prepare: located fixes, static rows, and what was counted."""
+
+    located: Located | None
+    static: StaticRows | None
+    counts: Counter[str]
 
 
 class DetectionEngine:
@@ -40,7 +50,7 @@ class DetectionEngine:
         self.tracker = Tracker(self.config.track)
         self.spatial = SpatialContext(self.config, index)
         window_ms = int(float(self.config.engine["reorder_window_s"]) * 1000)
-        self.reorder = ReorderBuffer(window_ms)
+        self.reorder = ReorderBuffer(window_ms, Located)
         self.static_reorder = ReorderBuffer(int(float(self.config.engine["static_reorder_window_s"]) * 1000), StaticRows)
         names = list(detectors) if detectors is not None else self.config.enabled()
         unknown = [n for n in names if n not in DETECTORS]
@@ -52,23 +62,38 @@ class DetectionEngine:
         self.now_ms = NO_TIME  # stream time: newest fix released to the detectors
 
     # -- public API ----------------------------------------------------------------------------
-    def process(self, batch: Any = None, static: pa.Table | None = None) -> list[Event]:
+    def prepare(self, batch: Any = None, static: pa.Table | None = None) -> "Prepared":
+        """The stateless first half of `process`: Arrow -> columns, and every fix's spatial context.
+
+        Touches no stream state, so it may run in another thread while `process` works on the
+        previous batch (see seawarden.detect.pipeline.detect_batches); process(prepare(b)) gives
+        exactly the events of process(b)."""
         positions = batch
         if batch is not None and hasattr(batch, "positions") and hasattr(batch, "static"):
             positions, static = batch.positions, batch.static
-        events: list[Event] = []
+        counts: Counter[str] = Counter()
+        located = None
         if positions is not None and positions.num_rows:
-            self.stats["positions_in"] += positions.num_rows
-            fixes = fixes_from_arrow(positions, self.stats)
+            counts["positions_in"] += positions.num_rows
+            located = self.spatial.locate(fixes_from_arrow(positions, counts))
+        rows = None
+        if static is not None and static.num_rows:
+            counts["static_in"] += static.num_rows
+            rows = static_from_arrow(static, counts)
+        return Prepared(located, rows, counts)
+
+    def process(self, batch: Any = None, static: pa.Table | None = None) -> list[Event]:
+        prep = batch if isinstance(batch, Prepared) else self.prepare(batch, static)
+        self.stats.update(prep.counts)
+        events: list[Event] = []
+        if prep.located is not None:
             before = self.reorder.late_dropped
-            released = self.reorder.push(fixes)
+            released = self.reorder.push(prep.located)
             self.stats["late_dropped"] += self.reorder.late_dropped - before
             events += self._run_positions(released)
-        if static is not None and static.num_rows:
-            self.stats["static_in"] += static.num_rows
-            rows = static_from_arrow(static, self.stats)
+        if prep.static is not None:
             before = self.static_reorder.late_dropped
-            released_s = self.static_reorder.push(rows)
+            released_s = self.static_reorder.push(prep.static)
             self.stats["static_late_dropped"] += self.static_reorder.late_dropped - before
             events += self._run_static(released_s)
         return _ordered(events)
@@ -81,12 +106,13 @@ class DetectionEngine:
         return _ordered(events)
 
     # -- internals -----------------------------------------------------------------------------
-    def _run_positions(self, fixes: Fixes) -> list[Event]:
-        if not len(fixes):
+    def _run_positions(self, located: Located) -> list[Event]:
+        if not len(located):
             return []
+        fixes = located.fixes
         chunk = self.tracker.advance(fixes)
         self.stats["positions_used"] += len(chunk)
-        self.spatial.annotate(chunk)
+        self.spatial.apply(chunk, located)
         self.now_ms = int(fixes.ts[-1])
         n_vessels = len(self.tracker.vessels)
         events: list[Event] = []

@@ -19,6 +19,7 @@ reporting rate (2 s underway ... 3 min at anchor).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numba as nb
@@ -85,13 +86,18 @@ class TrackChunk:
     # filled by the engine's spatial step
     asset: np.ndarray | None = None  # int32 nearest asset within reach, -1 none
     asset_dist_m: np.ndarray | None = None
-    km_point: np.ndarray | None = None
     in_corridor: np.ndarray | None = None  # bool
     in_anchorage: np.ndarray | None = None  # bool
     profile: np.ndarray | None = None  # int16 per-area configuration profile
+    chainage: Callable[[], np.ndarray] | None = None  # measures km_point (on demand: few fixes need it)
 
     def __len__(self) -> int:
         return len(self.fixes)
+
+    @property
+    def km_point(self) -> np.ndarray:
+        """Chainage (km along the nearest asset) of every fix, NaN where none."""
+        return self.chainage() if self.chainage is not None else np.full(len(self), np.nan)
 
 
 _STATE_SPEC = {

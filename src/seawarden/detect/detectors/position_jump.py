@@ -91,31 +91,48 @@ def _on_land(lat, lon, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min,
     return out
 
 
+@nb.njit(cache=True, nogil=True)
+def _rings_on_land(lat, lon, idx, k, radii, cos_a, sin_a, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min,
+                   lon_max, out):
+    """Clear out[i] for each candidate i = idx[j] unless every ring sample around it is land: the
+    same sample points, in the same arithmetic, as the array formulation in deep_inland's docstring."""
+    for j in range(idx.size):
+        i = idx[j]
+        for r in radii:
+            for q in range(cos_a.size):
+                la = min(max(lat[i] + r * cos_a[q], -89.99), 89.99)
+                lo = (lon[i] + r * sin_a[q] / k[j] + 180.0) % 360.0 - 180.0
+                y = min(max(la, lat_min), lat_max)
+                x = min(max(lo, lon_min), lon_max)
+                if ocean[int((y - lat0) / dlat), int((x - lon0) / dlon)]:
+                    out[i] = False
+                    break
+            if not out[i]:
+                break
+
+
 def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarray:
     """True where every point of a disc of radius `margin_deg` around the fix is land.
 
     The 1 km GLOBE mask (global-land-mask) calls harbour basins, rivers and canals land, so a
     single lookup would flag every berth; sampling 5 rings x 16 bearings out to the margin keeps
-    only fixes far from any water -- where no ship can be.
+    only fixes far from any water -- where no ship can be. Sample q of ring r around a fix is
+    (clip(lat + r cos a_q, +-89.99), wrap(lon + r sin a_q / max(cos lat, 0.05))), looked up as
+    global_land_mask.is_land does, all in one compiled pass (berths make many fixes "land").
     """
     try:
         from global_land_mask import globe
     except ImportError:  # optional dependency (extra "context"): no land test without it
         return np.zeros(lat.shape[0], bool)
-    out = _on_land(np.clip(lat, -89.99, 89.99), np.asarray(lon, np.float64), *_mask_frame(globe))
+    frame = _mask_frame(globe)
+    out = _on_land(np.clip(lat, -89.99, 89.99), np.asarray(lon, np.float64), *frame)
     idx = np.flatnonzero(out)
     if not idx.size:
         return out
     ang = np.radians(np.arange(16) * 22.5)
-    for r in np.linspace(margin_deg / 5.0, margin_deg, 5):
-        la = np.clip(lat[idx, None] + r * np.cos(ang)[None, :], -89.99, 89.99)
-        k = np.maximum(np.cos(np.radians(lat[idx])), 0.05)[:, None]
-        lo = (lon[idx, None] + r * np.sin(ang)[None, :] / k + 180.0) % 360.0 - 180.0
-        ok = globe.is_land(la.ravel(), lo.ravel()).reshape(la.shape).all(axis=1)
-        out[idx[~ok]] = False
-        idx = idx[ok]
-        if not idx.size:
-            break
+    k = np.maximum(np.cos(np.radians(lat[idx])), 0.05)
+    _rings_on_land(np.asarray(lat, np.float64), np.asarray(lon, np.float64), idx, k,
+                   np.linspace(margin_deg / 5.0, margin_deg, 5), np.cos(ang), np.sin(ang), *frame, out)
     return out
 
 
