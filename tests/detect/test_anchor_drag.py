@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+import shapely
+
 from seawarden.detect import DetectionEngine
+from seawarden.track.geo import destination
 
 from .scenarios import asset_index, cable_across, slow_down, table, vessel
 
@@ -61,3 +67,63 @@ def test_engine_order_and_later_harbour_creep_are_no_drag(shared_data):
                      ENGINE_ORDER - 100 * 60_000, ramp_s=35 * 60, factor=6.3 / 8.5)
     idx = asset_index({"C1": cable_across(drag, ENGINE_ORDER - 100 * 60_000, half_len_m=30_000)}, corridor_m=20_000)
     assert [e for e in _run(drag, idx) if e.type == "anchor_drag"], "the gradual slowdown on this real track is a drag"
+
+
+# -- a drag over several assets: every one listed, the event named after the one it crossed -------------------------
+def _beside(v, at_ms: int, off_m: float, len_m: float = 5_000.0) -> shapely.LineString:
+    """A straight test cable ending `off_m` beside the track at the fix nearest `at_ms`: its corridor is
+    touched, its line is not crossed."""
+    i = int(np.argmin(np.abs(v["ts"] - at_ms)))
+    j = min(i + 5, len(v["ts"]) - 1)
+    brg = math.degrees(math.atan2((v["lon"][j] - v["lon"][i]) * math.cos(math.radians(v["lat"][i])), v["lat"][j] - v["lat"][i]))
+    a = destination(v["lat"][i], v["lon"][i], brg + 90.0, off_m)
+    b = destination(v["lat"][i], v["lon"][i], brg + 90.0, off_m + len_m)
+    return shapely.LineString([(a[1], a[0]), (b[1], b[0])])
+
+
+def _drag_then_cruise(real, drag_until_ms: int):
+    """The Eagle S slowdown until `drag_until_ms` (anchor raised), then the real track's own speed again:
+    the drag ends and is reported closed."""
+    drag = slow_down(real, ONSET, ramp_s=35 * 60, factor=6.3 / 8.5)
+    k = int(np.searchsorted(drag["ts"], drag_until_ms))
+    shift = drag["ts"][k - 1] - real["ts"][k - 1]
+    return {c: np.concatenate([drag[c][:k], real[c][k:] + (shift if c == "ts" else 0)]) for c in real}
+
+
+def _drags(events):
+    opened = [e for e in events if e.type == "anchor_drag" and e.status == "open"]
+    closed = [e for e in events if e.type == "anchor_drag" and e.status == "closed"]
+    assert len(opened) == 1 and len(closed) == 1, "one drag, reported open and then closed"
+    return opened[0], closed[0]
+
+
+def test_drag_across_several_cables_names_the_one_it_crossed_and_lists_all(kyst):
+    drag = _drag_then_cruise(vessel(kyst, SHIP, T0, T0 + 4 * 3600_000), ONSET + 100 * 60_000)
+    cables = {
+        "BEFORE": cable_across(drag, ONSET - 30 * 60_000, half_len_m=5_000),  # crossed at full cruise: not the drag's
+        "AT": cable_across(drag, ONSET + 4 * 60_000, half_len_m=5_000),  # [EAGLE] the anchor drops just before the line
+        "LATER": cable_across(drag, ONSET + 80 * 60_000, half_len_m=5_000),  # dragged across after the alert opened
+    }
+    opened, closed = _drags(_run(drag, asset_index(cables, corridor_m=1000)))
+    assert opened.asset_id == closed.asset_id == "AT" and opened.asset_name == "Test cable AT"
+    assert opened.event_id == closed.event_id, "re-reports of one drag keep its id (the alert key holds the asset)"
+    assert [a["id"] for a in opened.evidence["assets"]] == ["AT"]
+    listed = closed.evidence["assets"]
+    assert [a["id"] for a in listed] == ["AT", "LATER"] and all(a["crossed"] for a in listed)
+    for a in listed:
+        assert a["name"] == f"Test cable {a['id']}" and a["first"] <= a["crossed_at"]
+        assert 4.0 < a["km_point"] < 6.0  # the track crosses the 10 km test cables at their middle
+        assert a["closest_m"] == 0.0
+    assert listed[0]["first"] < listed[1]["first"] and closed.evidence["assets_unlisted"] == 0
+    assert closed.to_json()
+
+
+def test_drag_touching_corridors_only_is_named_after_the_closest(kyst):
+    drag = _drag_then_cruise(vessel(kyst, SHIP, T0, T0 + 4 * 3600_000), ONSET + 60 * 60_000)
+    cables = {"FAR": _beside(drag, ONSET + 4 * 60_000, 800.0), "NEAR": _beside(drag, ONSET + 25 * 60_000, 300.0)}
+    opened, closed = _drags(_run(drag, asset_index(cables, corridor_m=1000)))
+    assert opened.asset_id == closed.asset_id == "NEAR", "nothing crossed: the closest corridor names the drag"
+    listed = {a["id"]: a for a in closed.evidence["assets"]}
+    assert set(listed) == {"FAR", "NEAR"} and not any(a["crossed"] or a["crossed_at"] for a in listed.values())
+    assert 700.0 < listed["FAR"]["closest_m"] < 900.0 and 200.0 < listed["NEAR"]["closest_m"] < 400.0
+    assert listed["FAR"]["first"] < listed["NEAR"]["first"]
