@@ -31,7 +31,7 @@ from seawarden.ingest.nmea.columns import (
     screen,
     text_column,
 )
-from seawarden.ingest.nmea.layouts import LAYOUT_ARRAYS, Col, Text
+from seawarden.ingest.nmea.layouts import DECODE_PLAN, Col, Text
 from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
 
@@ -213,7 +213,7 @@ class NmeaDecoder:
         )  # scalars pinned to one numba signature: a Python int would type as int64 or uint64 by size
         line_index, pstart, pend, fill, own, ts, src, mtype, mstatus, ints, texts, hashes = msg_arrays
         kernel.decode_payloads_into(arr, pstart[:n_single], pend[:n_single], fill[:n_single], 0, mtype, mstatus, ints,
-                                    texts, hashes, *LAYOUT_ARRAYS)
+                                    texts, hashes, *DECODE_PLAN)
         fr_line, fr_start, fr_end, fr_fill, fr_cnt, fr_num, fr_seq, fr_chan, fr_own, fr_ts, fr_src = frags
         outcome = status.astype(np.int16)
         stats.lines += len(status)
@@ -239,7 +239,7 @@ class NmeaDecoder:
                     asm.line_index, asm.fill, asm.own, asm.ts, asm.src)
                 pstart[rows], pend[rows] = asm.pstart + len(arr), asm.pend + len(arr)
                 kernel.decode_payloads_into(joined, asm.pstart, asm.pend, asm.fill, n, mtype, mstatus, ints, texts,
-                                            hashes, *LAYOUT_ARRAYS)
+                                            hashes, *DECODE_PLAN)
                 n += k
         msgs = _Messages(mtype[:n], mstatus[:n], ints[:n], texts[:n], hashes[:n], ts[:n], src[:n], own[:n], fill[:n],
                          arr, joined, pstart[:n], pend[:n], line_index[:n])

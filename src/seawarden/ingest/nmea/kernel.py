@@ -38,6 +38,7 @@ TIMESTAMP_LINE = int(Reason.TIMESTAMP_LINE)
 
 FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 FNV_PRIME = np.uint64(0x100000001B3)
+MIX_PRIME = np.uint64(0x9E3779B97F4A7C15)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -538,125 +539,103 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _sixbit(c: int) -> int:
-    v = c - 48
-    return v - 8 if v > 40 else v
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _bits(buf, a: int, start: int, width: int) -> int:
-    first = start // 6
-    last = (start + width - 1) // 6
-    acc = 0
-    for q in range(first, last + 1):
-        acc = (acc << 6) | _sixbit(buf[a + q])
-    shift = (last - first + 1) * 6 - (start - first * 6) - width
-    return (acc >> shift) & ((1 << width) - 1)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _decode_one(buf, a, b, fl, m, mtype, status, ints, texts, hashes, f_col, f_start, f_width, f_kind, offsets,
-                required, scratch):
-    """Decode the armoured payload buf[a:b] into row m of the message arrays.
-
-    The row's integers are zeroed first (absent fields read as 0); its text row only when
-    the layout has text. Fields are read only when the payload holds every bit the layout
-    needs, so a short payload is a BAD_PAYLOAD_LENGTH, never a read past its end.
-    """
-    h = _fnv(buf, a, b)
-    hashes[m] = (h ^ np.uint64(fl + 1)) * FNV_PRIME
-    for c in range(N_INT_COLS):
-        ints[m, c] = 0
-    status[m] = 0
-    mtype[m] = 0
-    nbits = (b - a) * 6 - fl
-    if nbits < 38:
-        status[m] = BAD_PAYLOAD_LENGTH
-        if b > a:
-            mtype[m] = _sixbit(buf[a])
-        return
-    mt = _sixbit(buf[a])
-    mtype[m] = mt
-    key = mt
-    if mt == 24 and _bits(buf, a, 38, 2) == 1:
-        key = KEY_24B
-    if nbits < required[key]:
-        status[m] = BAD_PAYLOAD_LENGTH
-        return
-    words = _pack_words(buf, a, (required[key] + 5) // 6, scratch)
-    text_zeroed = False
-    for r in range(offsets[key], offsets[key + 1]):
-        col = f_col[r]
-        st = f_start[r]
-        w = f_width[r]
-        if f_kind[r] == 2:
-            if not text_zeroed:
-                for c in range(TEXT_TOTAL):
-                    texts[m, c] = 0
-                text_zeroed = True
-            for q in range(w // 6):
-                v = _word_bits(words, st + 6 * q, 6, False)
-                texts[m, col + q] = v + 64 if v < 32 else v
-        else:
-            ints[m, col] = _word_bits(words, st, w, f_kind[r] == 1)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _pack_words(buf, a, n_chars, words):
-    """The first n_chars 6-bit characters of buf[a:] as 64-bit words, most significant bit first.
-
-    One conversion per character; each field is then one or two shifts (:func:`_word_bits`)
-    instead of re-reading and re-converting the characters it spans.
-    """
+def _six8(buf, q: int, b: int) -> np.uint64:
+    """Characters buf[q:q+8] as 48 bits, most significant first; characters at or past b count as 0."""
     acc = np.uint64(0)
-    nacc = 0
-    wi = 0
-    for q in range(n_chars):
-        v = np.uint64(_sixbit(buf[a + q]))
-        if nacc <= 58:
-            acc = (acc << np.uint64(6)) | v
-            nacc += 6
-            if nacc == 64:
-                words[wi] = acc
-                wi += 1
-                acc = np.uint64(0)
-                nacc = 0
-        else:
-            spill = nacc - 58
-            words[wi] = (acc << np.uint64(6 - spill)) | (v >> np.uint64(spill))
-            wi += 1
-            acc = v & np.uint64((1 << spill) - 1)
-            nacc = spill
-    if nacc > 0:
-        words[wi] = acc << np.uint64(64 - nacc)
-    return words
+    if q + 8 <= b:
+        for r in range(8):
+            v = np.int64(buf[q + r]) - 48
+            acc = (acc << np.uint64(6)) | np.uint64(v - 8 * (v > 40))
+    else:
+        for r in range(8):
+            v = np.int64(buf[q + r]) - 48 if q + r < b else np.int64(0)
+            acc = (acc << np.uint64(6)) | np.uint64(v - 8 * (v > 40))
+    return acc
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
-def _word_bits(words, start, width, signed):
-    """Bits start..start+width of the packed payload, two's complement when signed."""
+def _pack_hash(buf, a: int, b: int, fl: int, words) -> np.uint64:
+    """Pack every character of buf[a:b] into 64-bit words (most significant bit first, zero padded)
+    and return a hash of payload and fill bits computed from those words.
+
+    32 characters fill exactly three words, so a block is four 48-bit groups stitched with fixed
+    shifts: no test per character. Hashing the words costs one multiply per 64 bits, not per byte.
+    """
+    h = (FNV_OFFSET ^ np.uint64((b - a) * 8 + fl)) * FNV_PRIME
+    wi = 0
+    q = a
+    while q < b:
+        c0 = _six8(buf, q, b)
+        c1 = _six8(buf, q + 8, b)
+        c2 = _six8(buf, q + 16, b)
+        c3 = _six8(buf, q + 24, b)
+        w0 = (c0 << np.uint64(16)) | (c1 >> np.uint64(32))
+        w1 = (c1 << np.uint64(32)) | (c2 >> np.uint64(16))
+        w2 = (c2 << np.uint64(48)) | c3
+        words[wi] = w0
+        words[wi + 1] = w1
+        words[wi + 2] = w2
+        h = ((h ^ w0) * FNV_PRIME) ^ (w1 * MIX_PRIME)
+        h = ((h ^ (h >> np.uint64(29))) ^ w2) * FNV_PRIME
+        wi += 3
+        q += 32
+    words[wi] = 0  # a field read may touch the word after the last one
+    h ^= h >> np.uint64(32)
+    return h if h != 0 else np.uint64(1)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _field(words, start: int) -> np.uint64:
+    """64 bits of the packed payload from bit ``start`` (the field sits in the top bits)."""
     i0 = start >> 6
-    off = start & 63
-    hi = words[i0] << np.uint64(off)
-    if off + width > 64:
-        hi |= words[i0 + 1] >> np.uint64(64 - off)
-    if signed:
-        return np.int64(hi) >> np.int64(64 - width)
-    return np.int64(hi >> np.uint64(64 - width))
+    off = np.uint64(start & 63)
+    return (words[i0] << off) | ((words[i0 + 1] >> np.uint64(1)) >> (np.uint64(63) - off))
 
 
 @nb.njit(cache=True, nogil=True)
-def decode_payloads_into(buf, pstart, pend, fill, row0, mtype, status, ints, texts, hashes, f_col, f_start, f_width,
-                         f_kind, offsets, required):
-    """Decode payloads buf[pstart[k]:pend[k]] into rows row0 + k (reassembled multi-part messages).
+def decode_payloads_into(buf, pstart, pend, fill, row0, mtype, status, ints, texts, hashes, i_col, i_start, i_shift,
+                         i_mask, i_off, t_col, t_start, t_chars, t_off, required):
+    """Decode payloads buf[pstart[k]:pend[k]] into rows row0 + k; the layout plan is layouts.DECODE_PLAN.
 
-    Outputs: msg_type, layout status, ints [rows, N_INT_COLS] raw values, texts
-    [rows, TEXT_TOTAL] ASCII (zeroed only for layouts with text), dedup hash of payload+fill.
+    Outputs: msg_type, layout status, ints [rows, N_INT_COLS] raw values (zeroed first: absent
+    fields read as 0), texts [rows, TEXT_TOTAL] ASCII (zeroed only for layouts with text), dedup
+    hash of payload+fill. Fields are read only when the payload holds every bit the layout needs,
+    so a short payload is a BAD_PAYLOAD_LENGTH, never a value made of padding. (One loop body, no
+    per-message helper: numba passed its twenty array arguments per call, doubling the cost.)
     """
-    max_bits = 0
-    for key in range(required.shape[0]):
-        max_bits = max(max_bits, required[key])
-    scratch = np.empty(max_bits // 64 + 2, np.uint64)  # packed words of the bits a layout reads
+    longest = 0
     for k in range(pstart.shape[0]):
-        _decode_one(buf, pstart[k], pend[k], fill[k], row0 + k, mtype, status, ints, texts, hashes,
-                    f_col, f_start, f_width, f_kind, offsets, required, scratch)
+        longest = max(longest, pend[k] - pstart[k])
+    words = np.empty((longest + 31) // 32 * 3 + 2, np.uint64)  # packed payload, one spare word
+    for k in range(pstart.shape[0]):
+        a = pstart[k]
+        b = pend[k]
+        fl = fill[k]
+        m = row0 + k
+        hashes[m] = _pack_hash(buf, a, b, fl, words)
+        for c in range(N_INT_COLS):
+            ints[m, c] = 0
+        status[m] = 0
+        nbits = (b - a) * 6 - fl
+        mt = np.int64(words[0] >> np.uint64(58))
+        mtype[m] = mt
+        if nbits < 38:
+            status[m] = BAD_PAYLOAD_LENGTH
+            continue
+        key = mt
+        if mt == 24 and ((words[0] >> np.uint64(24)) & np.uint64(3)) == 1:  # part number, bits 38-39
+            key = KEY_24B
+        if nbits < required[key]:
+            status[m] = BAD_PAYLOAD_LENGTH
+            continue
+        for r in range(i_off[key], i_off[key + 1]):
+            ints[m, i_col[r]] = (np.int64(_field(words, i_start[r])) >> i_shift[r]) & i_mask[r]
+        if t_off[key + 1] > t_off[key]:
+            for c in range(TEXT_TOTAL):
+                texts[m, c] = 0
+            for r in range(t_off[key], t_off[key + 1]):
+                col = t_col[r]
+                st = t_start[r]
+                for q in range(t_chars[r]):
+                    v = np.int64(_field(words, st + 6 * q) >> np.uint64(58))
+                    texts[m, col + q] = v + 64 if v < 32 else v

@@ -227,3 +227,35 @@ LAYOUT_ARRAYS = (
     FIELD_OFFSETS,
     REQUIRED_BITS,
 )
+
+
+def compile_decode_plan() -> tuple[np.ndarray, ...]:
+    """The same layouts split for the decoder's branch-free field loop.
+
+    Integer rows (column, start bit, 64 - width, value mask: all ones when signed) and text
+    rows (text offset, start bit, characters) each with per-key offsets, so reading a field
+    is two shifts and a mask with no per-field test of its kind.
+    """
+    i_col, i_start, i_shift, i_mask, t_col, t_start, t_chars = ([] for _ in range(7))
+    i_off = np.zeros(N_KEYS + 1, dtype=np.int64)
+    t_off = np.zeros(N_KEYS + 1, dtype=np.int64)
+    for key in range(N_KEYS):
+        i_off[key], t_off[key] = len(i_col), len(t_col)
+        for f in LAYOUTS.get(key, HEADER_ONLY if key < 64 else []):
+            if f.kind == T:
+                t_col.append(TEXT_OFFSET[f.column])  # type: ignore[index]
+                t_start.append(f.start)
+                t_chars.append(f.width // 6)
+            else:
+                i_col.append(int(f.column))
+                i_start.append(f.start)
+                i_shift.append(64 - f.width)
+                i_mask.append(-1 if f.kind == S else (1 << f.width) - 1)
+    i_off[N_KEYS], t_off[N_KEYS] = len(i_col), len(t_col)
+    as64 = lambda v: np.asarray(v, dtype=np.int64)  # noqa: E731
+    return (as64(i_col), as64(i_start), as64(i_shift), as64(i_mask), i_off,
+            as64(t_col), as64(t_start), as64(t_chars), t_off, REQUIRED_BITS)
+
+
+#: what :func:`seawarden.ingest.nmea.kernel.decode_payloads_into` reads (see compile_decode_plan)
+DECODE_PLAN = compile_decode_plan()
