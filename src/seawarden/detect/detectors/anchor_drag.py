@@ -18,6 +18,7 @@ type) and the event id hashes the asset, so the closing report must name the sam
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numba as nb
@@ -276,7 +277,7 @@ class AnchorDrag(Detector):
         ei, ef = self.buffers()
         ei, ef, n = _kernel(self.P, chunk.slot, chunk.sub, chunk.brk, chunk.profile, fx.ts, fx.lat, fx.lon,
                             chunk.sog_fast, chunk.sog_base, chunk.course, chunk.in_corridor, chunk.asset,
-                            chunk.asset_dist_m, chunk.km_point, x_lo, x_hi, x_asset, x_ts, x_km,
+                            chunk.asset_dist_m, _corridor_km_points(chunk), x_lo, x_hi, x_asset, x_ts, x_km,
                             st["start"], st["base"], st["course"], st["last"], st["emit"],
                             st["maxdrop"], st["lat"], st["lon"], st["dist"], st["asset"], st["elat"], st["elon"],
                             st["prof"], st["plat"], st["plon"], st["unlisted"], st["gate"], st["cruise"], st["stop"],
@@ -335,6 +336,19 @@ class AnchorDrag(Detector):
 
     def severity(self, v, params, subtype, crit, in_corr) -> int:
         return clamp_severity(3 + (1 if in_corr else 0) + (1 if crit >= 4 else 0))
+
+
+def _corridor_km_points(chunk: TrackChunk) -> np.ndarray:
+    """km points of the in-corridor fixes only (NaN elsewhere): chainage is measured on demand because few fixes
+    need it, and only corridor contacts enter a drag's asset list."""
+    km = np.full(len(chunk), np.nan)
+    sel = np.flatnonzero(chunk.in_corridor)
+    measure = getattr(chunk, "chainage", None)
+    if sel.size and isinstance(measure, partial):  # the engine's measure: (asset, segment, t) columns bound
+        km[sel] = measure.func(*(np.asarray(a)[sel] for a in measure.args))
+    elif sel.size:
+        km[sel] = chunk.km_point[sel]
+    return km
 
 
 def _rounded(x: float, digits: int = 3) -> float | None:
