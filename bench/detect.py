@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Iterable, Iterator
 from datetime import timedelta
 
 import pyarrow as pa
@@ -26,7 +27,7 @@ import pyarrow as pa
 from seawarden.assets.adapters import load_default_assets
 from seawarden.assets.spatial import AssetIndex
 from seawarden.detect import DetectionEngine
-from seawarden.detect.pipeline import prefetched
+from seawarden.detect.pipeline import detect_batches
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.nmea.decoder import NmeaDecoder
 
@@ -35,22 +36,29 @@ from realdata import NMEA, SHARED, replicated_nmea  # noqa: E402 - bench/ helper
 
 def run_chain(data: bytes, index: AssetIndex, chunk: int, overlap: bool = True
               ) -> tuple[float, dict[str, int], int, int, int, float]:
-    """Decode -> spatial -> detect; with `overlap` the next chunk is decoded in a worker thread
-    (seawarden.detect.pipeline.prefetched) while the engine works on the current one.
+    """Decode -> spatial -> detect; with `overlap` the next chunk is decoded and located (nearest
+    asset, corridor, profile: DetectionEngine.prepare) in a worker thread while the engine works on
+    the current one (seawarden.detect.pipeline.detect_batches).
     Returns wall s, engine stats, positions, messages, events, CPU s of this process."""
     dec = NmeaDecoder(origin="bench")
     eng = DetectionEngine(index=index)
     n_events = 0
-    n_pos = n_all = 0
     t0, c0 = time.perf_counter(), time.process_time()
     batches = (dec.feed(data[a:a + chunk]) if a < len(data) else dec.flush()
                for a in range(0, len(data) + chunk, chunk))
-    for b in prefetched(batches) if overlap else batches:
-        n_pos += b.positions.num_rows
-        n_all += b.n_rows
-        n_events += len(eng.process(b))
+    counted = _counting(batches, counts := [0, 0])
+    for events in (detect_batches(eng, counted) if overlap else map(eng.process, counted)):
+        n_events += len(events)
+    n_pos, n_all = counts
     n_events += len(eng.flush())
     return time.perf_counter() - t0, dict(eng.stats), n_pos, n_all, n_events, time.process_time() - c0
+
+
+def _counting(batches: Iterable[DecodedBatch], counts: list[int]) -> Iterator[DecodedBatch]:
+    for b in batches:
+        counts[0] += b.positions.num_rows
+        counts[1] += b.n_rows
+        yield b
 
 
 def decode_only(data: bytes, chunk: int) -> tuple[float, DecodedBatch]:

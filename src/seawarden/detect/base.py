@@ -13,6 +13,7 @@ Raw event rows (NumPy, written inside kernels):
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numba as nb
@@ -111,7 +112,7 @@ class Detector:
 
 
 def _num(v: float) -> float | None:
-    return None if v is None or not np.isfinite(v) else round(float(v), 3)
+    return None if v is None or not math.isfinite(v) else round(float(v), 3)
 
 
 def crossed(value: float, threshold: float) -> dict[str, float | None]:

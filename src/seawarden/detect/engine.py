@@ -139,24 +139,23 @@ class DetectionEngine:
         starts = raw.ei[:, 3]
         t0s = np.where(starts == NO_TIME, NO_TIME, starts - leads[raw.ei[:, 8]].astype(np.int64))
         tracks = self.tracker.evidence_tracks(chunk, raw.ei[:, 1], raw.ei[:, 0], t0s, raw.ei[:, 5], self.max_points)
-        for k, row in enumerate(raw.ei.tolist()):
+        profile_names = self.config.profile_names()
+        configs = [{"profile": profile_names[j], **p} for j, p in enumerate(det.profiles)]
+        names = det.VALUES
+        for k, (row, frow) in enumerate(zip(raw.ei.tolist(), raw.ef.tolist())):
             upto, slot, status, start, end, detected, asset, other, profile, subtype = row
-            lat, lon = float(raw.ef[k, 0]), float(raw.ef[k, 1])
-            values = {name: float(raw.ef[k, 2 + j]) for j, name in enumerate(det.VALUES)}
+            values = dict(zip(names, frow[2:]))
             params = det.profiles[profile]
             sub = det.SUBTYPES[subtype]
             asset_id, asset_name, crit = self.spatial.asset_info(asset)
             in_corr = bool(values.get("in_corridor", 0.0) > 0.5)
             evidence = det.evidence(values, params, sub)
-            end_ms = None if end == NO_TIME else end
             evidence["track"] = tracks[k]
             out.append(Event(
-                type=det.name, subtype=sub, mmsi=int(mmsi_of[slot]), start=start, end=end_ms, lat=lat, lon=lon,
-                severity=clamp_severity(det.severity(values, params, sub, crit, in_corr)),
-                status=STATUS_NAMES[status], detected_at=detected, evidence=evidence,
-                config={"profile": self.config.profile_names()[profile], **params},
-                asset_id=asset_id, asset_name=asset_name,
-                related_mmsi=int(mmsi_of[other]) if other >= 0 else None,
+                type=det.name, subtype=sub, mmsi=int(mmsi_of[slot]), start=start, end=None if end == NO_TIME else end,
+                lat=frow[0], lon=frow[1], severity=clamp_severity(det.severity(values, params, sub, crit, in_corr)),
+                status=STATUS_NAMES[status], detected_at=detected, evidence=evidence, config=dict(configs[profile]),
+                asset_id=asset_id, asset_name=asset_name, related_mmsi=int(mmsi_of[other]) if other >= 0 else None,
             ))
         return out
 

@@ -1,4 +1,4 @@
-"""Overlap producing batches (decoding NMEA, reading files) with detecting on them.
+"""Overlap producing batches (decoding NMEA, reading files, locating fixes) with detecting on them.
 
 The decoder's and the detectors' compiled kernels release the GIL, so decoding chunk n+1 in a
 worker thread while the engine works on chunk n uses the second core without changing a single
@@ -10,7 +10,11 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from seawarden.detect.engine import DetectionEngine
+    from seawarden.detect.event import Event
 
 T = TypeVar("T")
 
@@ -65,3 +69,14 @@ def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
     finally:
         stop.set()
         worker.join()
+
+
+def detect_batches(engine: "DetectionEngine", batches: Iterable[object], depth: int = 1) -> Iterator[list["Event"]]:
+    """Events of each batch, in order, as engine.process would give them -- with the batches'
+    production (e.g. decoding) and engine.prepare (Arrow -> columns, nearest asset, corridor,
+    anchorage, profile of every fix) running in a worker thread, one batch ahead.
+
+    The prepared half is stateless, so the split changes no result; it moves the spatial
+    lookups to the second core, next to the decoder."""
+    for prep in prefetched((engine.prepare(b) for b in batches), depth):
+        yield engine.process(prep)

@@ -133,6 +133,8 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
         best = -1
         best_v = 1e300
         fresh0 = False
+        d_sub0 = np.nan  # distance from each sub-track's last fix, reused for the derived columns
+        d_sub1 = np.nan
         for k in range(2):
             if ts2[s, k] == NO_TIME:
                 continue
@@ -142,6 +144,10 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
             if k == 0:
                 fresh0 = True
             d = haversine_m(lat2[s, k], lon2[s, k], lat[i], lon[i])
+            if k == 0:
+                d_sub0 = d
+            else:
+                d_sub1 = d
             ok = d <= noise or (dt > 0 and (d - noise) / dt <= vmax_ms)
             if ok:
                 v = d / dt if dt > 0 else 0.0
@@ -163,6 +169,7 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
                 ts2[s, 1] = NO_TIME
                 k = 0
                 brk = BRK_PROMOTED
+                d_sub0 = d_sub1
         elif not fresh0:
             k = 0
             brk = BRK_FIRST if ts2[s, 0] == NO_TIME else BRK_GAP
@@ -188,7 +195,8 @@ def _track_kernel(slot, ts, lat, lon, sog_in, cog_in, heading, p, ts2, lat2, lon
             o_plon[i] = np.nan
         if o_pts[i] != NO_TIME:
             dt = (t - o_pts[i]) / 1000.0
-            d = haversine_m(o_plat[i], o_plon[i], lat[i], lon[i])
+            # the previous fix is the last of sub-track k (of the primary for a jump), already measured
+            d = d_sub1 if k == 1 and brk != BRK_JUMP else d_sub0
             o_dt[i] = dt
             o_dist[i] = d
             o_imp[i] = d / dt / KNOT_MS if dt > 0 else np.nan
