@@ -264,3 +264,20 @@ def test_talker_choice_is_validated_and_narrows_what_is_accepted() -> None:
     batch = decode_all(line + b"\n" + POS + b"\n", clock=CLOCK, talkers=("AI",))
     assert batch.stats.outcomes[Reason.UNKNOWN_TALKER] == 1
     assert batch.positions.num_rows == 1
+
+
+def test_a_tag_block_repeated_verbatim_says_the_same_and_a_changed_one_is_read_afresh() -> None:
+    """The scanner reuses the last tag block's meaning when the bytes repeat; any change is parsed again,
+    including one that only breaks the checksum or names another station in a block of the same length."""
+    other = b"!AIVDM,1,1,,B,13F?Vv700<DJuLEtvep`iToV0<00,0*78"
+    same = tag_block(b"s:r1,c:1600000000")
+    changed = tag_block(b"s:r2,c:1600000000")  # same length, other station
+    bad = same[:-3] + (b"00\\" if not same.endswith(b"00\\") else b"11\\")  # same bytes but the checksum
+    lines = [same, POS, same, other, changed, POS, bad, other, same + other, b""]
+    batch = decode_all(b"\n".join(lines), dedup_window_s=None)
+    sources = batch.positions["source"].to_pylist()
+    assert sources == ["r1", "r1", "r2", "r1"]
+    assert batch.stats.outcomes[Reason.BAD_TAG_BLOCK] == 1
+    assert set(batch.positions["ts"].cast(pa.int64()).to_pylist()) == {1_600_000_000_000}
+    # after the bad block the sentence has no time of its own: it is rejected, not given the last block's
+    assert batch.stats.outcomes[Reason.NO_TIMESTAMP] == 1

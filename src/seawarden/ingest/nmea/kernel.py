@@ -197,6 +197,10 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
     n_seen = 0
     last_date_key = -1
     last_days = 0
+    last_tag_start = 0  # the last tag block parsed, and what it said (see the verbatim repeat below)
+    last_tag_len = 0
+    last_tb_ts = NO_TS
+    last_tb_src = np.uint64(0)
 
     i = 0
     li = 0
@@ -231,36 +235,53 @@ def scan_lines(buf, talker_ok, fallback_ts, pending_ts, pending_src, frag_ts, fr
         tb_ts = NO_TS
         tb_src = np.uint64(0)
         if buf[s] == 92:  # '\'
-            k = s + 1
-            while k < e and buf[k] != 92:
-                k += 1
-            if k >= e:
-                status[li] = BAD_TAG_BLOCK
-                li += 1
-                continue
-            star = s + 1
-            while star < k and buf[star] != 42:
-                star += 1
-            if star >= k or star + 3 != k or _checksum_ok(buf, s + 1, star, k) != 1:
-                status[li] = BAD_TAG_BLOCK
-                li += 1
-                continue
-            f = s + 1
-            while f < star:
-                g = f
-                while g < star and buf[g] != 44:
-                    g += 1
-                if g - f >= 2 and buf[f + 1] == 58:  # one-letter key followed by ':'
-                    key = buf[f]
-                    if key == 99:  # c: unix time, s or ms
-                        v = _uint(buf, f + 2, g)
-                        if v >= 0:
-                            tb_ts = v if v > 100_000_000_000 else v * 1000
-                    elif key == 115 and g > f + 2:  # s: source station
-                        tb_src = _fnv(buf, f + 2, g)
-                        n_defs, n_seen = _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs,
-                                                         tb_src, f + 2, g)
-                f = g + 1
+            # a tag block repeated verbatim says the same again (DMA sends one \si:...\ before every sentence):
+            # comparing a dozen bytes is cheaper than parsing and checking them
+            same = last_tag_len > 0 and s + last_tag_len <= e
+            if same:
+                for q in range(last_tag_len):
+                    if buf[s + q] != buf[last_tag_start + q]:
+                        same = False
+                        break
+            if same:
+                k = s + last_tag_len - 1
+                tb_ts = last_tb_ts
+                tb_src = last_tb_src
+            else:
+                k = s + 1
+                while k < e and buf[k] != 92:
+                    k += 1
+                if k >= e:
+                    status[li] = BAD_TAG_BLOCK
+                    li += 1
+                    continue
+                star = s + 1
+                while star < k and buf[star] != 42:
+                    star += 1
+                if star >= k or star + 3 != k or _checksum_ok(buf, s + 1, star, k) != 1:
+                    status[li] = BAD_TAG_BLOCK
+                    li += 1
+                    continue
+                f = s + 1
+                while f < star:
+                    g = f
+                    while g < star and buf[g] != 44:
+                        g += 1
+                    if g - f >= 2 and buf[f + 1] == 58:  # one-letter key followed by ':'
+                        key = buf[f]
+                        if key == 99:  # c: unix time, s or ms
+                            v = _uint(buf, f + 2, g)
+                            if v >= 0:
+                                tb_ts = v if v > 100_000_000_000 else v * 1000
+                        elif key == 115 and g > f + 2:  # s: source station
+                            tb_src = _fnv(buf, f + 2, g)
+                            n_defs, n_seen = _record_station(seen, n_seen, def_hash, def_start, def_end, n_defs,
+                                                             tb_src, f + 2, g)
+                    f = g + 1
+                last_tag_start = s
+                last_tag_len = k + 1 - s
+                last_tb_ts = tb_ts
+                last_tb_src = tb_src
             s = k + 1
             if s >= e:  # lone tag block: metadata for the next sentence
                 if tb_ts != NO_TS:
