@@ -13,6 +13,7 @@ import numpy as np
 import shapely
 
 from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.detect.detectors.context import land_mask_or_none, port_index_or_none
 from seawarden.track.geo import haversine_m
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import TrackChunk
@@ -150,35 +151,6 @@ def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr
     return ei, ef, n
 
 
-def _land_mask(stats: Any) -> Any:
-    """The 1 km GLOBE land mask (global-land-mask): it calls marinas, harbour basins, canals and rivers
-    land, which is what makes it useful here -- two boats moored side by side in a basin are no
-    encounter (measured: the only pair event of the untouched NY harbour week after the port exclusion
-    was two craft 6 m apart at 0.03 kn in a Jamaica Bay marina, 16 km from the nearest WPI port).
-    None, counted in the engine stats, when the optional package is missing."""
-    from seawarden.assets.context import ContextUnavailable, land_mask
-
-    try:
-        return land_mask()
-    except ContextUnavailable:
-        stats["rendezvous_land_mask_unavailable"] += 1
-        return None
-
-
-def _port_index(stats: Any) -> Any:
-    """World Port Index ports (tracktable-data) as GFW's anchorage list: in a harbour, tugs with
-    their barges, ferries at terminals and pilot boats lie side by side for hours (measured: all
-    50 pair events of the untouched NY harbour week were within 4 km of a WPI port and 800 m of
-    the shore). None, counted in the engine stats, when the optional package is missing."""
-    from seawarden.assets.context import ContextUnavailable, PortIndex
-
-    try:
-        return PortIndex.build()
-    except ContextUnavailable:
-        stats["rendezvous_ports_unavailable"] += 1
-        return None
-
-
 class Rendezvous(Detector):
     name = "rendezvous"
     PARAMS = ("max_distance_m", "min_duration_s", "max_sog_kn", "min_anchorage_distance_m", "max_fix_age_s",
@@ -206,8 +178,14 @@ class Rendezvous(Detector):
                                        origin=(0, 0))
             shapely.prepare(u)
             self._excl = u
-        self._ports = _port_index(self.engine.stats) if p0.get("port_context", True) else None
-        self._inland = _land_mask(self.engine.stats) if p0.get("inland_water_check", True) else None
+        # World Port Index ports as GFW's anchorage list: in a harbour, tugs with their barges, ferries at terminals
+        # and pilot boats lie side by side for hours (measured: all 50 pair events of the untouched NY harbour week
+        # were within 4 km of a WPI port and 800 m of the shore)
+        self._ports = port_index_or_none(self.engine.stats, self.name) if p0.get("port_context", True) else None
+        # the 1 km GLOBE mask calls marinas, harbour basins, canals and rivers land: two boats moored side by side
+        # there are no encounter (measured: the only pair of the untouched NY week after the port rule was two craft
+        # 6 m apart at 0.03 kn in a Jamaica Bay marina, 16 km from the nearest WPI port)
+        self._inland = land_mask_or_none(self.engine.stats, self.name) if p0.get("inland_water_check", True) else None
 
     def process(self, chunk: TrackChunk) -> RawEvents:
         st = self.state.arrays

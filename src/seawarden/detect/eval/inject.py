@@ -42,6 +42,9 @@ from .times import iso_ms
 MAX_PLAUSIBLE_KN = 40.0
 #: Seconds over which a ship changes speed between legs.
 RAMP_S = 120.0
+#: Seconds a ship takes to shed transit speed before it stops to loiter or meet: about a nautical mile at
+#: 10 kn without going astern. A 120-s ramp from 10 kn to < 1 kn would be a crash stop (a speed_drop).
+SLOW_DOWN_S = 600.0
 #: AIS nav status codes used by injections.
 NAV_UNDERWAY, NAV_AT_ANCHOR = 0, 1
 
@@ -210,20 +213,36 @@ class _Synth:
         dur = max((dist / KN_TO_MS + (speed_kn - prev) * ramp / 2) / speed_kn, 2.0 * ramp, 1.0)
         self.add(_Leg(Profile(np.array([0.0, dur]), np.array([speed_kn, speed_kn]), np.array([az % 360, az % 360])), **kw))
 
-    def goto_by(self, lon: float, lat: float, arrive_ms: float, **kw) -> float:
-        """A straight leg arriving at (lon, lat) exactly at arrive_ms; returns the speed it needs."""
+    def goto_by(self, lon: float, lat: float, arrive_ms: float, *, end_kn: float | None = None, slow_s: float = 0.0,
+                **kw) -> float:
+        """A straight leg arriving at (lon, lat) exactly at arrive_ms; with ``end_kn`` the speed falls linearly to it
+        over the last ``slow_s`` seconds. Returns the cruising speed the leg needs."""
         az, _, dist = GEOD.inv(self.lon, self.lat, lon, lat)
         dur = (arrive_ms - self.now_ms) / 1000.0
         if dur <= 1.0:
             raise ValueError(f"MMSI {self.mmsi}: no time left to rejoin the real track")
         prev = self.speed_kn
-        if prev is None:
-            speed = dist / dur / KN_TO_MS
+        slow = min(slow_s, dur / 2) if end_kn is not None else 0.0
+        end = end_kn if end_kn is not None else 0.0
+        ramp = min(RAMP_S, (dur - slow) / 2) if prev is not None else 0.0
+        # distance = prev * ramp / 2 + v * (dur - slow / 2 - ramp / 2) + end * slow / 2  (ramp in, slow-down out)
+        speed = max((dist / KN_TO_MS - (prev or 0.0) * ramp / 2 - end * slow / 2) / (dur - slow / 2 - ramp / 2), 0.0)
+        if slow > 0:
+            t, v = np.array([0.0, dur - slow, dur]), np.array([speed, speed, end])
         else:
-            ramp = min(RAMP_S, dur / 2)
-            speed = max((dist / KN_TO_MS - prev * ramp / 2) / (dur - ramp / 2), 0.0)
-        self.add(_Leg(Profile(np.array([0.0, dur]), np.array([speed, speed]), np.array([az % 360, az % 360])), **kw))
+            t, v = np.array([0.0, dur]), np.array([speed, speed])
+        self.add(_Leg(Profile(t, v, np.full(t.size, az % 360)), **kw))
         return speed
+
+    def arrive(self, lon: float, lat: float, transit_kn: float, end_kn: float, slow_s: float = SLOW_DOWN_S) -> None:
+        """Transit to (lon, lat) and shed speed to ``end_kn`` over the last ``slow_s`` seconds of the approach."""
+        back, _, dist = GEOD.inv(lon, lat, self.lon, self.lat)
+        d_slow = min((transit_kn + end_kn) / 2 * KN_TO_MS * slow_s, 0.8 * dist)
+        before = GEOD.fwd(lon, lat, back, d_slow)[:2]
+        self.goto(float(before[0]), float(before[1]), transit_kn)
+        az, _, _ = GEOD.inv(self.lon, self.lat, lon, lat)
+        slow = d_slow / ((transit_kn + end_kn) / 2 * KN_TO_MS)
+        self.add(_Leg(Profile(np.array([0.0, slow]), np.array([transit_kn, end_kn]), np.array([az % 360, az % 360]))))
 
     def table(self, *, include_last: bool = True) -> pa.Table:
         """The fixes as POSITIONS rows, with GNSS noise and AIS rounding applied."""
@@ -297,11 +316,26 @@ def _rejoin_fix(track: _Track, after_ms: float, lon: float, lat: float, speed_kn
     raise ValueError(f"MMSI {track.mmsi}: the real track ends before the vessel can rejoin it")
 
 
+#: Spare time on the way back above which a ship sails back at transit speed and waits there (stopped) for its
+#: real track, instead of creeping for hours (a 4-h creep at 1.5 kn along a cable made a loitering that was never
+#: injected).
+MAX_REJOIN_SLACK_S = 1800.0
+
+
 def _rejoin(syn: _Synth, track: _Track, speed_kn: float, **kw) -> float:
     """End an excursion: a straight leg to the first real fix reachable at ``speed_kn``; returns its time."""
     rejoin = _rejoin_fix(track, syn.now_ms, syn.lon, syn.lat, speed_kn)
     i = int(np.nonzero(track.ts == rejoin)[0][0])
-    syn.goto_by(float(track.lon[i]), float(track.lat[i]), rejoin, **kw)
+    lon, lat = float(track.lon[i]), float(track.lat[i])
+    _, _, dist = GEOD.inv(syn.lon, syn.lat, lon, lat)
+    slack = (rejoin - syn.now_ms) / 1000.0 - dist / (speed_kn * KN_TO_MS) - SLOW_DOWN_S / 2
+    if slack > MAX_REJOIN_SLACK_S and dist > 1000.0:
+        syn.arrive(lon, lat, speed_kn, 0.0)
+        hold = (rejoin - syn.now_ms) / 1000.0
+        course = float(syn.cols["cog"][-1][-1])
+        syn.add(_Leg(Profile(np.array([0.0, hold]), np.zeros(2), np.full(2, course)), **kw))
+    else:
+        syn.goto_by(lon, lat, rejoin, **kw)
     return rejoin
 
 
@@ -330,7 +364,8 @@ def inject_loitering(positions: pa.Table, mmsi: int, asset: AssetLine, *, start_
                      loiter_kn: tuple[float, float] = (0.4, 1.8), radius_m: float = 1500.0,
                      seed: int | np.random.Generator | None = 0, scenario: str = "",
                      realism: Realism = Realism()) -> Injected:
-    """The vessel leaves its real track, zig-zags at < 2 kn over the asset for ``hours``, and rejoins.
+    """The vessel leaves its real track, slows down over the last mile (``SLOW_DOWN_S``), zig-zags at < 2 kn over
+    the asset for ``hours``, and rejoins.
 
     Legs of 8-20 min with turns of 60-150 degrees stay within ``radius_m`` of a point on the
     asset (the nearest one to where the excursion starts, unless ``at`` is given).
@@ -339,8 +374,8 @@ def inject_loitering(positions: pa.Table, mmsi: int, asset: AssetLine, *, start_
     track = track_of(positions, mmsi)
     syn = _synth_for(track, start_ms, rng, realism)
     centre = at or _local_point(asset, syn.lon, syn.lat)
-    syn.goto(*centre, transit_kn)
-    loiter_start = syn.now_ms + RAMP_S * 1000  # slow once the ship has shed its transit speed
+    syn.arrive(*centre, transit_kn, float(np.mean(loiter_kn)))
+    loiter_start = syn.now_ms  # slow once the ship has shed its transit speed
     course = float(rng.uniform(0, 360))
     remaining = hours * 3600.0
     while remaining > 1.0:
@@ -485,7 +520,8 @@ def inject_rendezvous(positions: pa.Table, mmsi_a: int, mmsi_b: int, *, start_ms
                       hours: float = 1.5, transit_kn: float = 10.0, drift_kn: float = 0.8, separation_m: float = 60.0,
                       seed: int | np.random.Generator | None = 0, scenario: str = "",
                       realism: Realism = Realism()) -> Injected:
-    """Two real vessels leave their tracks, lie alongside at ``meet_at`` for ``hours`` at < 2 kn, and rejoin.
+    """Two real vessels leave their tracks, slow down over the last mile (``SLOW_DOWN_S``), lie alongside at
+    ``meet_at`` for ``hours`` at < 2 kn, and rejoin.
 
     Vessel B keeps station ``separation_m`` abeam of A (both drift together); each reports at its own cadence.
     """
@@ -494,11 +530,11 @@ def inject_rendezvous(positions: pa.Table, mmsi_a: int, mmsi_b: int, *, start_ms
     sa, sb = _synth_for(ta, start_ms, rng, realism), _synth_for(tb, start_ms, rng, realism)
     _, _, da = GEOD.inv(sa.lon, sa.lat, *meet_at)
     _, _, db = GEOD.inv(sb.lon, sb.lat, *meet_at)
-    arrive = start_ms + max(da, db) / (transit_kn * KN_TO_MS) * 1000.0 + 60_000
+    arrive = start_ms + (max(da, db) / (transit_kn * KN_TO_MS) + SLOW_DOWN_S / 2) * 1000.0 + 60_000
     set_deg = float(rng.uniform(0, 360))
     b_at = GEOD.fwd(meet_at[0], meet_at[1], set_deg + 90.0, separation_m)[:2]
-    sa.goto_by(*meet_at, arrive)
-    sb.goto_by(float(b_at[0]), float(b_at[1]), arrive)
+    sa.goto_by(*meet_at, arrive, end_kn=drift_kn, slow_s=SLOW_DOWN_S)
+    sb.goto_by(float(b_at[0]), float(b_at[1]), arrive, end_kn=drift_kn, slow_s=SLOW_DOWN_S)
     dur = hours * 3600.0
     knots = np.linspace(0.0, dur, max(int(dur / 300), 2))
     sog = np.clip(drift_kn + rng.normal(0, 0.1, knots.size), 0.2, 1.8)
@@ -512,16 +548,17 @@ def inject_rendezvous(positions: pa.Table, mmsi_a: int, mmsi_b: int, *, start_ms
         out = _replace_rows(out, tr.mmsi, start_ms, rejoin + 1, s.table(include_last=False))
     notes = dict(meet_lon=round(meet_at[0], 6), meet_lat=round(meet_at[1], 6), separation_m=separation_m)
     return Injected(out, None, [
-        _label(scenario, "rendezvous", mmsi_a, arrive + RAMP_S * 1000, meet_end, None, partner_mmsi=int(mmsi_b), **notes),
-        _label(scenario, "rendezvous", mmsi_b, arrive + RAMP_S * 1000, meet_end, None, partner_mmsi=int(mmsi_a), **notes),
+        _label(scenario, "rendezvous", mmsi_a, arrive, meet_end, None, partner_mmsi=int(mmsi_b), **notes),
+        _label(scenario, "rendezvous", mmsi_b, arrive, meet_end, None, partner_mmsi=int(mmsi_a), **notes),
     ])
 
 
-def inject_speed_drop(positions: pa.Table, mmsi: int, *, at_ms: float, to_kn: float = 2.0, decel_s: float = 120.0,
+def inject_speed_drop(positions: pa.Table, mmsi: int, *, at_ms: float, to_kn: float = 0.5, decel_s: float = 120.0,
                       hold_min: float = 20.0, asset: AssetLine | None = None, seed: int | np.random.Generator | None = 0,
                       scenario: str = "", realism: Realism = Realism()) -> Injected:
-    """Sudden slow-down on the vessel's own course: cruise -> ``to_kn`` within ``decel_s``, held for ``hold_min``,
-    then back to cruise and on to the real track."""
+    """Sudden stop on the vessel's own course: cruise -> ``to_kn`` (default 0.5 kn: stopped and drifting, below
+    [AA]'s 1-kn low mark) within ``decel_s`` (a crash stop), held for ``hold_min``, then back to cruise and on to
+    the real track."""
     rng = _rng(seed)
     track = track_of(positions, mmsi)
     cruise = track.cruise_kn(at_ms, 600.0)

@@ -21,6 +21,9 @@ from shapely.geometry import MultiLineString, box
 from . import inject as inj
 from seawarden.schema import POSITIONS
 
+from seawarden.assets.context import PortIndex, land_mask
+from seawarden.detect.detectors.approach import path_blocked
+
 from .kinematics import GEOD
 from .real_data import (
     NamedAsset,
@@ -72,25 +75,63 @@ def _fix_time(positions: pa.Table, mmsi: int, frac: float) -> int:
     return int(tr.ts[int(frac * (len(tr.ts) - 1))])
 
 
-def _cruising_fix(positions: pa.Table, mmsi: int, min_kn: float) -> int:
-    """First fix after 10% of the track where the last 10 min are steady above ``min_kn``."""
+def _cruising_fix(positions: pa.Table, mmsi: int, min_kn: float,
+                  where: Callable[[float, float], bool] | None = None) -> int:
+    """First fix after 10% of the track where the last 10 min are steady above ``min_kn`` (and ``where(lon, lat)``)."""
     tr = inj.track_of(positions, mmsi)
     for i in range(len(tr.ts) // 10, len(tr.ts) - 20):
         w = (tr.ts >= tr.ts[i] - 600_000) & (tr.ts <= tr.ts[i])
-        if w.sum() >= 4 and np.nanmin(tr.sog[w]) >= min_kn:
+        if w.sum() >= 4 and np.nanmin(tr.sog[w]) >= min_kn and (where is None or where(tr.lon[i], tr.lat[i])):
             return int(tr.ts[i])
-    raise ValueError(f"MMSI {mmsi} never cruises steadily above {min_kn} kn")
+    raise ValueError(f"MMSI {mmsi} never cruises steadily above {min_kn} kn there")
 
 
-def _fast_hosts(positions: pa.Table, min_kn: float, exclude: Iterable[int]) -> list[int]:
+def _fast_hosts(positions: pa.Table, min_kn: float, exclude: Iterable[int],
+                where: Callable[[float, float], bool] | None = None) -> list[int]:
     out = []
     for m in _busiest(positions, 60, exclude):
         try:
-            _cruising_fix(positions, m, min_kn)
+            _cruising_fix(positions, m, min_kn, where)
             out.append(m)
         except ValueError:
             continue
     return out
+
+
+def _open_sea(min_port_km: float, clear_km: float = 2.0) -> Callable[[float, float], bool]:
+    """Open water: no land on the 1 km mask (which also calls basins, rivers and marinas land) within ``clear_km``
+    and at least ``min_port_km`` from any World Port Index port -- where a stop is no berthing (extra "context")."""
+    on_land, ports = land_mask(), PortIndex.build()
+    az = np.repeat(np.arange(0.0, 360.0, 45.0), 2)
+    dist = np.tile([0.5 * clear_km * 1000, clear_km * 1000], 8)
+
+    def ok(lon: float, lat: float) -> bool:
+        x, y = np.array([lon], float), np.array([lat], float)
+        rx, ry, _ = GEOD.fwd(np.full(az.size, lon), np.full(az.size, lat), az, dist)
+        return (not on_land(np.append(rx, lon), np.append(ry, lat)).any()
+                and ports.nearest(x, y, min_port_km * 1000).port_idx[0] < 0)
+
+    return ok
+
+
+def _approach_start(positions: pa.Table, target: tuple[float, float], exclude: Iterable[int], *,
+                    min_kn: float = 6.0, km: tuple[float, float] = (8.0, 30.0), min_turn_deg: float = 60.0
+                    ) -> tuple[int, int]:
+    """(MMSI, time) of the first fix, busiest vessels first, where a ship under way at sea could leave its route
+    for ``target``: bearing to it >= ``min_turn_deg`` off its course (a deviation, not its route), distance in
+    ``km`` and open water all the way (1 km land mask every 250 m)."""
+    on_land = land_mask()
+    for m in _busiest(positions, 60, exclude):
+        tr = inj.track_of(positions, m)
+        for i in range(len(tr.ts) // 10, len(tr.ts) * 9 // 10):
+            if not tr.sog[i] >= min_kn or not np.isfinite(tr.cog[i]):
+                continue
+            az, _, dist = GEOD.inv(tr.lon[i], tr.lat[i], *target)
+            if not km[0] * 1000 <= dist <= km[1] * 1000 or abs(inj.angle_diff_deg(tr.cog[i], az)) < min_turn_deg:
+                continue
+            if not path_blocked(on_land, float(tr.lat[i]), float(tr.lon[i]), target[1], target[0], 0.0):
+                return m, int(tr.ts[i])
+    raise ValueError(f"no vessel under way at sea within {km} km of {target} with open water to it")
 
 
 def _offshore_point(line, km: float) -> tuple[float, float]:
@@ -207,23 +248,36 @@ def ny_identity(shared: Path, seed: int) -> Built:
                  {"name_change": a, "reflag": [b, reflag], "shared_imo": [c, d]}, static=r3.static, sources=[NY_SOURCE])
 
 
+#: FA-1 reaches open water ~6 km from its landing on Long Beach; the approach target lies 10 km along it.
+NY_APPROACH_KM = 10.0
+#: A stop this far from any WPI port, at sea, is no berthing (the speed_drop detector's harbour rule is 10 km).
+NY_STOP_PORT_KM = 12.0
+
+
 def ny_speed_drop_approach(shared: Path, seed: int) -> Built:
-    """A fast vessel drops from cruise to 2 kn in 2 min; another steers straight for FA-1."""
+    """The busiest vessel cruising steadily > 10 kn in open sea (no land within 2 km, >= 12 km from any WPI port) stops
+    (0.5 kn) within
+    120 s; the busiest other vessel under way at sea that can leave its route (bearing >= 60 deg off its course)
+    for FA-1 10 km off its landing over open water steers there at 10 kn, enters the corridor, crosses, rejoins."""
     pos, fa1, line = _ny(shared)
-    fast = _fast_hosts(pos, 10.0, exclude=())
-    a, b = fast[0], fast[1]
-    r = inj.inject_speed_drop(pos, a, at_ms=_cruising_fix(pos, a, 10.0), to_kn=2.0, seed=seed, scenario="ny_speed_drop_approach")
-    r2 = inj.inject_approach(r.positions, b, inj.AssetLine(_offshore_segment(line), line.asset_id, line.asset_name),
-                             at_ms=_fix_time(pos, b, 0.4), seed=seed, scenario="ny_speed_drop_approach")
-    return Built(r2.positions, r.labels + r2.labels, [fa1], {"speed_drop": a, "approach": b}, sources=[NY_SOURCE])
+    a = _fast_hosts(pos, 10.0, exclude=(), where=_open_sea(NY_STOP_PORT_KM))[0]
+    at_a = _cruising_fix(pos, a, 10.0, _open_sea(NY_STOP_PORT_KM))
+    r = inj.inject_speed_drop(pos, a, at_ms=at_a, seed=seed, scenario="ny_speed_drop_approach")
+    target = _offshore_point(line.line, NY_APPROACH_KM)
+    b, at_b = _approach_start(r.positions, target, exclude=[a])
+    r2 = inj.inject_approach(r.positions, b, inj.AssetLine(_offshore_segment(line, NY_APPROACH_KM), line.asset_id,
+                                                            line.asset_name), at_ms=at_b, seed=seed,
+                             scenario="ny_speed_drop_approach")
+    return Built(r2.positions, r.labels + r2.labels, [fa1], {"speed_drop": a, "approach": b, "approach_target": target},
+                 sources=[NY_SOURCE])
 
 
-def _offshore_segment(line: inj.AssetLine):
-    """FA-1 from 3 km off its landing seawards: approaching the beach itself would be a grounding, not an approach."""
+def _offshore_segment(line: inj.AssetLine, km: float):
+    """FA-1 from ``km`` off its landing seawards: approaching the beach itself would be a grounding, not an approach."""
     from shapely.geometry import LineString
 
     part = line.line.geoms[0] if isinstance(line.line, MultiLineString) else line.line
-    return LineString([_offshore_point(part, 3.0), part.coords[-1]])
+    return LineString([_offshore_point(part, km), part.coords[-1]])
 
 
 # ------------------------------------------------------------------ Baltic (relocated real tracks)
