@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Literal
 
+import numba as nb
 import numpy as np
 import pyarrow as pa
 
@@ -333,7 +334,8 @@ class NmeaDecoder:
 
     @staticmethod
     def _ts_array(ts: np.ndarray) -> pa.Array:
-        return pa.array(ts, type=pa.int64()).cast(schema.TS)
+        """Epoch ms as the contract's timestamp type, sharing the buffer (no cast)."""
+        return pa.Array.from_buffers(schema.TS, len(ts), [None, pa.py_buffer(np.ascontiguousarray(ts, np.int64))])
 
     def _positions(self, m: _Messages, i: np.ndarray, n_rx: np.ndarray, src_names: "_SourceColumn") -> pa.Table:
         (mmsi, lat, lon, pos_ok, sog, sog_ok, cog, cog_ok, hdg, hdg_ok, nav, nav_ok, rot, rot_ok, acc, sec,
@@ -413,7 +415,8 @@ class NmeaDecoder:
 
 @dataclass
 class _SourceColumn:
-    """Station names as dictionary codes, so a batch resolves each distinct station once."""
+    """Station names as dictionary codes, so a batch resolves each distinct station once.
+    (Arrow's dictionary-to-string cast was measured 2.5x faster than a compiled gather of the names.)"""
 
     codes: np.ndarray
     names: pa.Array
@@ -423,10 +426,27 @@ class _SourceColumn:
 
 
 def ragged_strings(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
-    """Arrow strings of buf[starts[k]:ends[k]] gathered without a Python loop (ASCII input)."""
-    lengths = (ends - starts).astype(np.int64)
-    offsets = np.zeros(len(lengths) + 1, np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    gather = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-    data = buf[gather]
-    return pa.LargeStringArray.from_buffers(len(lengths), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
+    """Arrow strings of buf[starts[k]:ends[k]], built straight into Arrow's buffers (UTF-8 input)."""
+    offsets, data = gather_ranges(buf, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(ends, np.int64))
+    if offsets[-1] > np.iinfo(np.int32).max:  # > 2 GiB of text in one batch: Arrow's own error, not a wrap-around
+        return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
+    return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data))
+
+
+@nb.njit(cache=True, nogil=True)
+def gather_ranges(buf, starts, ends):
+    """Concatenated buf[starts[k]:ends[k]] and its offsets (one pass, no temporaries)."""
+    n = starts.shape[0]
+    offsets = np.empty(n + 1, np.int64)
+    total = 0
+    for k in range(n):
+        offsets[k] = total
+        total += ends[k] - starts[k]
+    offsets[n] = total
+    data = np.empty(total, np.uint8)
+    for k in range(n):
+        o = offsets[k]
+        a = starts[k]
+        for q in range(ends[k] - a):
+            data[o + q] = buf[a + q]
+    return offsets, data
