@@ -116,3 +116,21 @@ def test_prepared_in_a_worker_thread_gives_the_same_events(stream):
     out.sort(key=lambda ev: (ev.detected_at, ev.type, ev.mmsi, ev.status, ev.event_id))
     assert [ev.to_json() for ev in out] == whole
     assert e.stats == e_whole.stats
+
+
+def test_detectors_on_two_threads_give_the_same_events(stream, monkeypatch):
+    """parallel_detectors: the detectors of a chunk share out over two threads; events and counts
+    are those of the sequential engine (also with decoding-side prepare in a third thread)."""
+    import seawarden.detect.engine as engine_mod
+    from seawarden.detect.pipeline import detect_batches
+
+    monkeypatch.setattr(engine_mod, "PARALLEL_MIN_ROWS", 1)  # every chunk, however small, goes parallel
+    pos, static, idx, cfg = stream
+    whole, e_whole = _events(pos, static, idx, cfg, size=300)
+    e = DetectionEngine(cfg, idx, parallel_detectors=True)
+    pairs = (SimpleNamespace(positions=p, static=static if i == 0 else None) for i, p in enumerate(batches(pos, 300)))
+    out = [ev for evs in detect_batches(e, pairs) for ev in evs] + e.flush()
+    e.close()
+    out.sort(key=lambda ev: (ev.detected_at, ev.type, ev.mmsi, ev.status, ev.event_id))
+    assert [ev.to_json() for ev in out] == whole
+    assert e.stats == e_whole.stats
