@@ -67,9 +67,10 @@ def test_overlapped_decoding_gives_the_same_events(shared_data) -> None:
     from seawarden.ingest.nmea.decoder import NmeaDecoder
 
     raw = gzip.open(shared_data / "ais_nmea_dma" / "aisabnormal_ais-sample_2013-11-12.txt.gz").read()
-    # two lines across the busiest Danish straits (Great Belt, Oresund): crossings and approaches
-    index = asset_index({"GB": shapely.LineString([(10.7, 55.1), (11.3, 55.5)]),
-                         "OS": shapely.LineString([(12.4, 55.9), (12.9, 55.8)])}, corridor_m=2000.0)
+    # the sample spans five minutes: two north-south lines across Kattegat lanes that ships sail over within them
+    # (MMSI 219601000 eastbound at 11.03 E, 219017081 westbound at 10.66 E), so crossings carry asset ids
+    index = asset_index({"KE": shapely.LineString([(11.03, 55.97), (11.03, 56.05)]),
+                         "KW": shapely.LineString([(10.656, 56.0), (10.656, 56.09)])}, corridor_m=2000.0)
     step = 200_000
 
     def run(overlap: bool) -> list[str]:
