@@ -281,3 +281,20 @@ def test_a_tag_block_repeated_verbatim_says_the_same_and_a_changed_one_is_read_a
     assert set(batch.positions["ts"].cast(pa.int64()).to_pylist()) == {1_600_000_000_000}
     # after the bad block the sentence has no time of its own: it is rejected, not given the last block's
     assert batch.stats.outcomes[Reason.NO_TIMESTAMP] == 1
+
+
+def test_back_to_back_parts_join_only_within_the_timeout_and_beside_pending_ones() -> None:
+    """Parts 1 and 2 on consecutive lines are joined at once; the same rules as for any fragment hold:
+    too far apart in time they are two orphans, and a fragment left pending elsewhere stays pending."""
+    part1 = b"!BSVDM,2,1,1,B,53uRcl02<VQA<A5B22098U=@tj2222222222220N3`?5540Ht@4jhAiC,0*62"
+    part2 = b"!BSVDM,2,2,1,B,`88888888888880,2*67"
+    seq5 = with_checksum(b"AIVDM,2,1,5,A,53cMa3@000010WSW?V105=<45B2222222222220t388151:9e2UiDm851DTh,0")
+    tb = lambda t: tag_block(b"c:%d" % t)  # noqa: E731
+    late = decode_all(tb(1_600_000_000) + part1 + b"\n" + tb(1_600_000_031) + part2 + b"\n")
+    assert late.static.num_rows == 0 and late.stats.outcomes[Reason.ORPHAN_FRAGMENT] == 2
+    dec = NmeaDecoder(origin="t")
+    first = dec.feed(tb(1_600_000_000) + seq5 + b"\n")
+    both = dec.feed(tb(1_600_000_001) + part1 + b"\n" + tb(1_600_000_002) + part2 + b"\n")
+    assert both.static.num_rows == 1 and both.static["ts"][0].as_py().timestamp() == 1_600_000_001
+    assert first.stats.outcomes[Reason.ORPHAN_FRAGMENT] == both.stats.outcomes[Reason.ORPHAN_FRAGMENT] == 0
+    assert dec.flush().stats.outcomes[Reason.ORPHAN_FRAGMENT] == 1  # seq 5, still pending until the end

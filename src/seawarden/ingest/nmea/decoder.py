@@ -267,7 +267,20 @@ class NmeaDecoder:
         sources: list[int] = []
         owns: list[bool] = []
         lines: list[int] = []
-        for q in range(len(sent_line)):
+        pair = self._two_part_pairs(frag_cnt, frag_num, seq, chan, src, ts)
+        q = 0
+        while q < len(sent_line):
+            if pair[q] and not self._fragments:
+                # parts 1 and 2 back to back, nothing pending: the loop below would store part 1 and join
+                # it at part 2 with nothing else to orphan or restart, so join them straight away
+                payloads.append(bytes(chunk[pay_start[q] : pay_end[q]]) + bytes(chunk[pay_start[q + 1] : pay_end[q + 1]]))
+                fills.append(int(fill[q + 1]))
+                times.append(int(ts[q]))
+                sources.append(int(src[q]))
+                owns.append(bool(own[q]))
+                lines.append(int(sent_line[q + 1]))
+                q += 2
+                continue
             li = int(sent_line[q])
             cnt, num = int(frag_cnt[q]), int(frag_num[q])
             key = (int(src[q]), int(seq[q]), int(chan[q]), cnt)
@@ -296,12 +309,22 @@ class NmeaDecoder:
                 sources.append(parts[0].src)
                 owns.append(parts[0].own)
                 lines.append(li)
+            q += 1
         lengths = np.array([len(p) for p in payloads], dtype=np.int64)
         ends = np.cumsum(lengths)
         return np.frombuffer(b"".join(payloads), np.uint8), _Parts(
             ends - lengths, ends, np.array(fills, np.int8), np.array(times, np.int64),
             np.array(sources, np.uint64), np.array(owns, np.bool_), np.array(lines, np.int64),
         )
+
+    def _two_part_pairs(self, cnt, num, seq, chan, src, ts) -> np.ndarray:
+        """Fragment q is part 1 of 2 and q + 1 its part 2 (same key), within the fragment timeout."""
+        pair = np.zeros(len(cnt), np.bool_)
+        if len(cnt) > 1:
+            a, b = slice(None, -1), slice(1, None)
+            pair[:-1] = ((cnt[a] == 2) & (num[a] == 1) & (cnt[b] == 2) & (num[b] == 2) & (src[a] == src[b])
+                         & (seq[a] == seq[b]) & (chan[a] == chan[b]) & (ts[b] - ts[a] <= self.fragment_timeout_ms))
+        return pair
 
     def _tables(self, m: _Messages, outcome: np.ndarray, stats: IngestStats) -> DecodedBatch:
         mt = m.mtype
