@@ -399,12 +399,13 @@ def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, ro
                     while hkeys[h] != key:
                         h = (h + 1) & mask
             cell = hvals[h]
-            kx0, ky0 = _scales(py)
-            far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
-            tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
-            limit = radius * tol + 1.0
-            for j in range(cstart[cell], cstart[cell + 1]):
-                best, bseg, bt = _try_segment(citems[j], px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt)
+            if cstart[cell + 1] > cstart[cell]:  # (a third of the fixes lie far from every asset)
+                kx0, ky0 = _scales(py)
+                far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
+                tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
+                limit = radius * tol + 1.0
+                for j in range(cstart[cell], cstart[cell + 1]):
+                    best, bseg, bt = _try_segment(citems[j], px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt)
             if best > radius:
                 best = np.inf
                 bseg = -1

@@ -343,10 +343,15 @@ class Tracker:
         off, ts, lat, lon, sog, cog = _gather_evidence(
             np.asarray(slots, np.int64), uptos, np.asarray(start_ms, np.int64), np.asarray(end_ms, np.int64), *cols,
             r["ts"], r["lat"], r["lon"], r["sog"], r["cog"], r["head"], _thinning(2 * K, max_points))
-        iso = np.char.add(np.datetime_as_string(ts.astype("datetime64[ms]"), unit="ms"), "Z")
-        vals = np.column_stack([np.round(c, nd) for c, nd in zip((lat, lon, sog, cog), (6, 6, 2, 1))]).astype(object)
-        vals[~np.isfinite(vals.astype(float))] = None
-        rows = np.column_stack([iso.astype(object), vals]).tolist()
+        iso = [t + "Z" for t in np.datetime_as_string(ts.astype("datetime64[ms]"), unit="ms").tolist()]
+        cols = [iso]
+        for c, nd in zip((lat, lon, sog, cog), (6, 6, 2, 1)):
+            rounded = np.round(c, nd)
+            col = rounded.tolist()
+            for j in np.flatnonzero(~np.isfinite(rounded)).tolist():
+                col[j] = None
+            cols.append(col)
+        rows = [list(r) for r in zip(*cols)]
         return [rows[off[j]:off[j + 1]] for j in range(k)]
 
 
