@@ -7,6 +7,7 @@ the batch sizes (see ReorderBuffer and Detector).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -68,6 +69,7 @@ class DetectionEngine:
         self.stats: Counter[str] = Counter()
         self.detectors: list[Detector] = [DETECTORS[n](self.config, self) for n in names]
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="seawarden-detect") if parallel_detectors else None
+        self._det_cpu = [0.0] * len(self.detectors)  # CPU s per row, smoothed: the order they are shared out
         self.max_points = int(self.config.engine["max_evidence_points"])
         self.now_ms = NO_TIME  # stream time: newest fix released to the detectors
 
@@ -139,11 +141,16 @@ class DetectionEngine:
         if self._pool is None or len(chunk) < PARALLEL_MIN_ROWS:
             return [det.process(chunk) for det in dets]
         raws: list[RawEvents | None] = [None] * len(dets)
-        todo = iter(range(len(dets)))  # shared by both threads: next() on it is atomic under the GIL
+        cost = self._det_cpu
+        # costliest first, so the two threads finish close together; shared by both threads
+        # (next() on a list iterator is atomic under the GIL)
+        todo = iter(sorted(range(len(dets)), key=lambda j: -cost[j]))
 
         def drain() -> None:
             for j in todo:
+                c0 = time.thread_time()
                 raws[j] = dets[j].process(chunk)
+                cost[j] = 0.8 * cost[j] + 0.2 * (time.thread_time() - c0) / len(chunk)
 
         helper = self._pool.submit(drain)
         try:

@@ -71,10 +71,11 @@ def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
         worker.join()
 
 
-def detect_batches(engine: "DetectionEngine", batches: Iterable[object], depth: int = 1) -> Iterator[list["Event"]]:
+def detect_batches(engine: "DetectionEngine", batches: Iterable[object], depth: int = 2) -> Iterator[list["Event"]]:
     """Events of each batch, in order, as engine.process would give them -- with the batches'
     production (e.g. decoding) and engine.prepare (Arrow -> columns, nearest asset, corridor,
-    anchorage, profile of every fix) running in a worker thread, one batch ahead.
+    anchorage, profile of every fix) running in a worker thread, up to `depth` batches ahead
+    (two smooth out batches of uneven cost).
 
     The prepared half is stateless, so the split changes no result; it moves the spatial
     lookups to the second core, next to the decoder."""
