@@ -101,6 +101,47 @@ def peer_movingpandas(pos: pa.Table, n: int) -> tuple[float, int, int]:
     return time.perf_counter() - t0, len(df), len(stops)
 
 
+def stage_profile(data: bytes, index: AssetIndex, chunk: int) -> tuple[int, dict[str, float]]:
+    """CPU seconds (this thread) per stage of one single-threaded run: the decoder, the engine's
+    parts and every detector, each wrapped on this engine instance only."""
+    cpu: dict[str, float] = {}
+
+    def timed(name: str, fn):
+        def run(*a, **k):
+            c0 = time.thread_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                cpu[name] = cpu.get(name, 0.0) + time.thread_time() - c0
+        return run
+
+    dec = NmeaDecoder(origin="bench")
+    eng = DetectionEngine(index=index)
+    sp, tr = eng.spatial, eng.tracker
+    sp.locate = timed("prepare: spatial context (nearest asset, corridor, anchorage, profile)", sp.locate)
+    eng.reorder.push = timed("reorder buffer", eng.reorder.push)
+    tr.advance = timed("track state / segmentation", tr.advance)
+    tr.commit = timed("evidence rings", tr.commit)
+    eng._build = timed("event building (evidence, Event objects)", eng._build)
+    for det in eng.detectors:
+        det.process = timed(f"detector {det.name}", det.process)
+        det.process_static = timed(f"detector {det.name} (static)", det.process_static)
+    prepare, dec_feed = eng.prepare, timed("decode", dec.feed)
+    eng.prepare = timed("prepare (all)", prepare)
+    n_all = 0
+    c0 = time.thread_time()
+    for a in range(0, len(data) + chunk, chunk):
+        b = dec_feed(data[a:a + chunk]) if a < len(data) else dec.flush()
+        n_all += b.n_rows
+        eng.process(b)
+    eng.flush()
+    total = time.thread_time() - c0
+    cpu["prepare: Arrow -> columns"] = cpu.pop("prepare (all)") - cpu[next(k for k in cpu if k.startswith("prepare: s"))]
+    cpu["Python glue (rest)"] = total - sum(cpu.values())
+    cpu["TOTAL"] = total
+    return n_all, cpu
+
+
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -112,6 +153,7 @@ def main() -> None:
     ap.add_argument("--chunk-mb", type=float, default=8.0)
     ap.add_argument("--input", choices=("mirrored", "repeated"), default="mirrored")
     ap.add_argument("--repeat", type=int, default=1, help="pipelined runs; the best is reported")
+    ap.add_argument("--stages", action="store_true", help="also print CPU s per M messages of every stage")
     args = ap.parse_args()
     chunk = int(args.chunk_mb * 1024 * 1024)
 
@@ -125,6 +167,13 @@ def main() -> None:
 
     # warm up the JIT caches on a small slice (not timed)
     run_chain(data[: 2_000_000], index, chunk)
+
+    if args.stages:
+        n, cpu = stage_profile(data, index, chunk)
+        print(f"CPU seconds per 1 M messages, one thread ({n:,} messages):")
+        for name, c in sorted(cpu.items(), key=lambda kv: -kv[1]):
+            if c * 1e6 / n >= 0.0005:
+                print(f"  {name:<72s} {c * 1e6 / n:6.3f}")
 
     t_dec, c_dec, decoded = decode_only(data, chunk)
     seq, stats, n_pos, n_all, n_events, seq_cpu, _ = run_chain(data, index, chunk, pipelined=False)
