@@ -62,6 +62,8 @@ class AlertSettings:
                 raise ValueError(f"alert config: [alerts.min_severity] {typ} = {sev!r}; use 1..5 (6 = never alert)")
         if float(self.raw["alerts"]["merge_window_s"]) <= 0:
             raise ValueError("alert config: [alerts] merge_window_s must be > 0")
+        if float(self.raw["alerts"]["rereport_notify_s"]) < 0:
+            raise ValueError("alert config: [alerts] rereport_notify_s must be >= 0 (0 = notify every re-report)")
         risk = self.raw["risk"]
         if float(risk["half_life_days"]) <= 0:
             raise ValueError("alert config: [risk] half_life_days must be > 0")
@@ -86,6 +88,10 @@ class AlertSettings:
     @property
     def merge_window_ms(self) -> int:
         return int(float(self.raw["alerts"]["merge_window_s"]) * 1000)
+
+    @property
+    def rereport_notify_ms(self) -> int:
+        return int(float(self.raw["alerts"]["rereport_notify_s"]) * 1000)
 
     # -- sections -----------------------------------------------------------------------------
     @property

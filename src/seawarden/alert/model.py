@@ -97,6 +97,17 @@ class Alert:
     def active(self) -> bool:
         return self.status in ACTIVE
 
+    def snapshot(self) -> "Alert":
+        """A copy sinks may keep while the pipeline goes on changing this alert.
+
+        Every field but ``event_ids`` is immutable (str, int, float, datetime), so a shallow copy
+        with its own id list is a full copy, at a fraction of ``copy.deepcopy``'s cost.
+        """
+        twin = object.__new__(Alert)
+        twin.__dict__.update(self.__dict__)
+        twin.event_ids = list(self.event_ids)
+        return twin
+
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         for k in ("created_at", "updated_at", "status_at"):

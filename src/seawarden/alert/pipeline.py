@@ -2,13 +2,21 @@
 
 ``AlertPipeline.handle(events)`` is what ``seawarden ingest/watch/detect`` call after every
 ``DetectionEngine.process``/``flush``. It is idempotent on event ids: an event already stored
-with the same status, severity and end is skipped, so replaying an input changes nothing and
-notifies nobody. Sinks are called after the store commit and must not block (see sinks.py).
+with the same or a newer report is skipped, so replaying an input changes nothing and notifies
+nobody. Sinks are called after the store commit and must not block (see sinks.py).
+
+What notifies an operator (a history line and a pushed change): an alert opening, a new event
+joining it, a severity rise, an attached event changing status (open -> closed). A detector
+re-reporting an open event with only a later end updates the stored event and alert at once but
+is notified at most once per ``[alerts] rereport_notify_s`` of stream time per alert: an open
+loitering or rendezvous re-reported on every batch must not flood the push and hold news back.
+
+The store is read in a fixed number of batched queries per call (known events, active alerts,
+alerts of re-reported events, next history numbers), whatever the number of events.
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +30,9 @@ from seawarden.detect.event import Event
 
 log = logging.getLogger(__name__)
 
+#: entries of the per-alert "last notified" memory kept before old ones are forgotten
+_NOTIFIED_MAX = 20_000
+
 
 def _activity_ms(e: Event) -> int:
     """Latest stream time the event speaks for (its end, or when it was detected while open)."""
@@ -34,6 +45,29 @@ def _title(e: Event) -> str:
     return f"{e.type}{sub}: MMSI {e.mmsi}{where}"
 
 
+def _is_news(e: Event, k: KnownEvent | None) -> bool:
+    return k is None or not k.supersedes(e)
+
+
+class _Round:
+    """What one ``handle`` call writes and tells: event rows, changed alerts, history lines, sink changes."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.ev_writes: list[tuple[Event, str | None]] = []
+        self.transitions: list[Transition] = []
+        self.changes: list[AlertChange] = []
+        self.dirty: dict[str, Alert] = {}
+
+    def record(self, alert: Alert, action: str, e: Event) -> None:
+        """A history line (numbered at commit time) and the change sinks receive, with a snapshot of the alert."""
+        tr = Transition(alert.alert_id, 0, self.now, action, None if action == "opened" else alert.status,
+                        alert.status, alert.severity, event_id=e.event_id)
+        self.transitions.append(tr)
+        self.dirty[alert.alert_id] = alert
+        self.changes.append(AlertChange(action, alert.snapshot(), tr, [e.event_id]))
+
+
 class AlertPipeline:
     """Turns detector events into deduplicated, escalating alerts kept in an AlertStore."""
 
@@ -44,6 +78,7 @@ class AlertPipeline:
         self.config = config or AlertSettings.load()
         self.clock = clock
         self.stats: Counter[str] = Counter()
+        self._notified_ms: dict[str, int] = {}  # alert id -> stream time (last_event_ms) of its last notified change
 
     def key_of(self, e: Event) -> AlertKey:
         return AlertKey(int(e.mmsi), e.asset_id or "", self.config.kind_of(e.type))
@@ -56,85 +91,106 @@ class AlertPipeline:
             latest[e.event_id] = e
         if not latest:
             return []
-        batch = list(latest.values())
-        self.stats["events_in"] += len(batch)
+        self.stats["events_in"] += len(latest)
         known = self.store.known_events(list(latest))
-        active = self.store.active_alerts(sorted({self.key_of(e) for e in batch}))
+        batch = [e for e in latest.values() if _is_news(e, known.get(e.event_id))]
+        self.stats["events_replayed"] += len(latest) - len(batch)
+        if not batch:
+            return []
+        attached = {known[e.event_id].alert_id for e in batch if e.event_id in known and known[e.event_id].alert_id}
+        unattached = sorted({self.key_of(e) for e in batch if e.event_id not in known or known[e.event_id].alert_id is None})
+        active = self.store.active_alerts(unattached) if unattached else {}
         by_id: dict[str, Alert] = {a.alert_id: a for a in active.values()}
-        seqs: dict[str, int] = {}
-        ev_writes: list[tuple[Event, str | None]] = []
-        transitions: list[Transition] = []
-        changes: list[AlertChange] = []
-        dirty: dict[str, Alert] = {}
-        now = self.clock()
-
-        def next_seq(alert_id: str) -> int:
-            seqs[alert_id] = seqs.get(alert_id) or self.store.next_seq(alert_id)
-            seqs[alert_id] += 1
-            return seqs[alert_id] - 1
-
-        def record(alert: Alert, action: str, e: Event, change: str) -> None:
-            tr = Transition(alert.alert_id, next_seq(alert.alert_id), now, action, None if action == "opened" else alert.status,
-                            alert.status, alert.severity, event_id=e.event_id)
-            transitions.append(tr)
-            dirty[alert.alert_id] = alert
-            changes.append(AlertChange(change, copy.deepcopy(alert), tr, [e.event_id]))
-
+        by_id.update(self._alerts_by_id(attached - by_id.keys()))
+        rnd = _Round(self.clock())
         for e in batch:
             k = known.get(e.event_id)
-            if k is not None and k.supersedes(e):
-                self.stats["events_replayed"] += 1
-                continue
-            key = self.key_of(e)
-            if k is not None and k.alert_id is not None:  # an update of an event that already belongs to an alert
-                alert = by_id.get(k.alert_id) or self.store.get(k.alert_id)
-                ev_writes.append((e, k.alert_id))
+            if k is not None and k.alert_id is not None:  # a new report of an event that already belongs to an alert
+                alert = by_id.get(k.alert_id)
+                rnd.ev_writes.append((e, k.alert_id))
                 if alert is not None and alert.active:
-                    by_id[alert.alert_id] = alert
-                    self._grow(alert, e, now, record, new_event=False)
+                    self._rereport(alert, e, k, rnd)
                 else:
                     self.stats["events_on_closed_alerts"] += 1
-                known[e.event_id] = KnownEvent(k.alert_id, e.status, e.severity, e.end, e.detected_at)
                 continue
+            key = self.key_of(e)
             alert = active.get(key)
             if alert is not None and (not alert.active or e.start - alert.last_event_ms > self.config.merge_window_ms):
                 alert = None
             if alert is not None:
-                self._grow(alert, e, now, record, new_event=True)
+                alert.event_ids.append(e.event_id)
+                self._grow(alert, e, rnd, notify=True)
             elif e.severity >= self.config.min_severity(e.type):
                 alert = Alert(alert_id=make_alert_id(key, e.event_id), kind=key.kind, mmsi=key.mmsi, asset_id=e.asset_id,
                               asset_name=e.asset_name, status=OPEN, severity=e.severity, title=_title(e),
                               first_event_ms=e.start, last_event_ms=_activity_ms(e), lat=e.lat, lon=e.lon,
-                              created_at=now, updated_at=now, event_ids=[e.event_id])
+                              created_at=rnd.now, updated_at=rnd.now, event_ids=[e.event_id])
                 active[key] = by_id[alert.alert_id] = alert
                 self.stats["alerts_opened"] += 1
-                record(alert, "opened", e, "opened")
+                self._notified(alert)
+                rnd.record(alert, "opened", e)
             else:
                 self.stats["events_below_threshold"] += 1
-            aid = alert.alert_id if alert is not None else None
-            ev_writes.append((e, aid))
-            known[e.event_id] = KnownEvent(aid, e.status, e.severity, e.end, e.detected_at)
-        self.store.commit(ev_writes, list(dirty.values()), transitions)
-        self._publish(changes)
-        return changes
+            rnd.ev_writes.append((e, alert.alert_id if alert is not None else None))
+        self._number(rnd.transitions)
+        self.store.commit(rnd.ev_writes, list(rnd.dirty.values()), rnd.transitions)
+        self._publish(rnd.changes)
+        return rnd.changes
 
-    def _grow(self, alert: Alert, e: Event, now: datetime, record, *, new_event: bool) -> None:
+    def _rereport(self, alert: Alert, e: Event, k: KnownEvent, rnd: _Round) -> None:
+        """A later report of an attached event: always stored; notified on status change or once per interval."""
+        if e.status != k.status or e.severity > alert.severity:
+            self._grow(alert, e, rnd, notify=True)
+            return
+        since = self._notified_ms.setdefault(alert.alert_id, alert.last_event_ms)
+        due = _activity_ms(e) - since >= self.config.rereport_notify_ms
+        self._grow(alert, e, rnd, notify=due)
+
+    def _grow(self, alert: Alert, e: Event, rnd: _Round, *, notify: bool) -> None:
         before = alert.severity
-        if new_event:
-            alert.event_ids.append(e.event_id)
         alert.severity = max(alert.severity, e.severity)
         alert.first_event_ms = min(alert.first_event_ms, e.start)
         alert.last_event_ms = max(alert.last_event_ms, _activity_ms(e))
         if e.lat is not None and e.lon is not None:
             alert.lat, alert.lon = e.lat, e.lon
-        alert.updated_at = now
+        rnd.dirty[alert.alert_id] = alert
+        if not notify:  # stored with the event (span, position), told later with the next notified change
+            self.stats["rereports_stored"] += 1
+            return
+        alert.updated_at = rnd.now
+        self._notified(alert)
         if alert.severity > before:
             alert.title = _title(e)
             self.stats["alerts_escalated"] += 1
-            record(alert, "escalated", e, "escalated")
+            rnd.record(alert, "escalated", e)
         else:
             self.stats["alerts_grew"] += 1
-            record(alert, "grew", e, "grew")
+            rnd.record(alert, "grew", e)
+
+    def _notified(self, alert: Alert) -> None:
+        if len(self._notified_ms) >= _NOTIFIED_MAX:  # forgetting one only means its next re-report is notified
+            self._notified_ms.clear()
+        self._notified_ms[alert.alert_id] = alert.last_event_ms
+
+    def _alerts_by_id(self, alert_ids: set[str]) -> dict[str, Alert]:
+        if not alert_ids:
+            return {}
+        batched = getattr(self.store, "alerts_by_id", None)  # optional: stores without it are asked one by one
+        if batched is not None:
+            return batched(sorted(alert_ids))
+        found = {aid: self.store.get(aid) for aid in sorted(alert_ids)}
+        return {aid: a for aid, a in found.items() if a is not None}
+
+    def _number(self, transitions: list[Transition]) -> None:
+        """History sequence numbers, one store query for every alert of the round."""
+        if not transitions:
+            return
+        ids = sorted({t.alert_id for t in transitions})
+        batched = getattr(self.store, "next_seqs", None)
+        seqs = batched(ids) if batched is not None else {aid: self.store.next_seq(aid) for aid in ids}
+        for t in transitions:
+            t.seq = seqs[t.alert_id]
+            seqs[t.alert_id] += 1
 
     # -- operator actions ---------------------------------------------------------------------
     def acknowledge(self, alert_id: str, by: str, reason: str | None = None) -> AlertChange:

@@ -8,6 +8,7 @@ and share its single-writer rule. Upserts use ``INSERT OR REPLACE`` on the prima
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -20,7 +21,7 @@ import pyarrow as pa
 
 from seawarden.alert.base import EVENT_LOG, AlertConflictError, KnownEvent
 from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
-from seawarden.detect.event import Event
+from seawarden.detect.event import Event, iso
 from seawarden.store.duckdb_store import MEMORY, DuckDBStore, _rel_to_table
 
 _ALERT_COLS = ("alert_id", "kind", "mmsi", "asset_id", "asset_name", "status", "severity", "title", "first_event_ms",
@@ -49,6 +50,32 @@ _HISTORY_ROWS = pa.schema([
     ("from_status", pa.string()), ("to_status", pa.string()), ("by_whom", pa.string()), ("reason", pa.string()),
     ("severity", pa.uint8()), ("event_id", pa.string()),
 ])
+
+
+_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
+
+
+def _nested_dataclass(o: object) -> dict[str, Any]:
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def payload_json(e: Event) -> str:
+    """The text of ``e.to_json()`` without ``dataclasses.asdict``'s deep copy of the evidence.
+
+    Why: asdict walks every evidence track point (~1 ms an event); a burst of a few hundred events
+    spent most of its commit there, on the live path. Same keys, same order, same text.
+    """
+    d = {name: getattr(e, name) for name in _EVENT_FIELDS}
+    d["start"], d["end"], d["detected_at"] = iso(e.start), iso(e.end), iso(e.detected_at)
+    return json.dumps(d, separators=(",", ":"), allow_nan=False, default=_nested_dataclass)
+
+
+def event_rows(events: Sequence[tuple[Event, str | None]], recorded_at: datetime) -> list[tuple[Any, ...]]:
+    """Rows of the events table (``_EVENT_ROWS`` order) for (event, alert id) pairs; both stores write these."""
+    return [(e.event_id, e.type, e.subtype, e.mmsi, e.related_mmsi, e.asset_id, e.asset_name, e.start, e.end,
+             e.detected_at, e.lat, e.lon, e.severity, e.status, aid, recorded_at, payload_json(e)) for e, aid in events]
 
 
 def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema, key: int | None = 0) -> pa.Table:
@@ -163,6 +190,12 @@ class SqlAlertReads:
         hits = self._alerts(f"alert_id = {self._MARK}", [alert_id])
         return hits[0] if hits else None
 
+    def alerts_by_id(self, alert_ids: Sequence[str]) -> dict[str, Alert]:
+        """Several alerts in one query (the pipeline's batched :meth:`get`); absent ids are left out."""
+        if not alert_ids:
+            return {}
+        return {a.alert_id: a for a in self._alerts(self._in("alert_id"), [sorted(set(alert_ids))])}
+
     def list_alerts(self, status: str | None = None, mmsi: int | None = None, asset_id: str | None = None,
                     limit: int | None = None) -> list[Alert]:
         cond, params = ["TRUE"], []
@@ -181,6 +214,17 @@ class SqlAlertReads:
     def next_seq(self, alert_id: str) -> int:
         return int(self._rows(f"SELECT coalesce(max(seq), 0) + 1 FROM alert_history WHERE alert_id = {self._MARK}",
                               [alert_id])[0][0])
+
+    def next_seqs(self, alert_ids: Sequence[str]) -> dict[str, int]:
+        """:meth:`next_seq` of several alerts in one query (1 for an alert without history)."""
+        if not alert_ids:
+            return {}
+        ids = sorted(set(alert_ids))
+        rows = self._rows(f"SELECT alert_id, max(seq) FROM alert_history WHERE {self._in('alert_id')} GROUP BY alert_id",
+                          [ids])
+        out = dict.fromkeys(ids, 1)
+        out.update({aid: int(top) + 1 for aid, top in rows})
+        return out
 
     def events(self, mmsis: Sequence[int] | None = None, asset_ids: Sequence[str] | None = None,
                since_ms: int | None = None) -> pa.Table:
@@ -240,9 +284,7 @@ class DuckDBAlertStore(SqlAlertReads):
         if not (events or alerts or transitions):
             return
         self.store._require_writable()
-        now = utc_now()
-        ev_rows = [(e.event_id, e.type, e.subtype, e.mmsi, e.related_mmsi, e.asset_id, e.asset_name, e.start, e.end,
-                    e.detected_at, e.lat, e.lon, e.severity, e.status, aid, now, e.to_json()) for e, aid in events]
+        ev_rows = event_rows(events, utc_now())
         al_rows = [tuple(getattr(a, c) for c in _ALERT_COLS) for a in alerts]
         tr_rows = [(t.alert_id, t.seq, t.at, t.action, t.from_status, t.to_status, t.by, t.reason, t.severity, t.event_id)
                    for t in transitions]

@@ -22,7 +22,7 @@ import pyarrow as pa
 
 from seawarden.alert.model import Alert, Transition, utc_now
 from seawarden.detect.event import Event
-from seawarden.store.alerts_duckdb import _ALERT_COLS, SqlAlertReads, check_expected_status
+from seawarden.store.alerts_duckdb import _ALERT_COLS, SqlAlertReads, check_expected_status, event_rows
 from seawarden.store.postgis import PostGISStore, copy_out
 
 _EVENT_COLS = ("event_id", "type", "subtype", "mmsi", "related_mmsi", "asset_id", "asset_name", "start_ms", "end_ms",
@@ -97,10 +97,8 @@ class PostGISAlertStore(SqlAlertReads):
         if not (events or alerts or transitions):
             return
         self.store._require_writable()
-        now = utc_now()
         operator_set = {t.alert_id for t in transitions if t.by is not None}
-        ev_rows = [(e.event_id, e.type, e.subtype, e.mmsi, e.related_mmsi, e.asset_id, e.asset_name, e.start, e.end,
-                    e.detected_at, e.lat, e.lon, e.severity, e.status, aid, now, e.to_json()) for e, aid in events]
+        ev_rows = event_rows(events, utc_now())
         with self._con.transaction(), self._con.cursor() as cur:
             self._lock([a.alert_id for a in alerts] + [t.alert_id for t in transitions])
             self._renumber(transitions)
