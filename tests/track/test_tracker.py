@@ -80,7 +80,7 @@ def test_two_transmitters_on_one_mmsi_stay_apart(shared_data):
 
 
 def _reference_track(fx: Fixes, sog: np.ndarray, cog: np.ndarray, primary: np.ndarray, slot_rows: np.ndarray,
-                     upto: int, t0: int, t1: int, K: int, max_points: int) -> list[list]:
+                     upto: int, t0: int, t1: int, K: int, max_points: int) -> list[tuple]:
     """Independent reading of the evidence rule: the vessel's last K primary fixes delivered before
     the event, those within [t0, t1], evenly thinned to max_points."""
     rows = slot_rows[(slot_rows < upto) & primary[slot_rows]][-K:]
@@ -91,7 +91,7 @@ def _reference_track(fx: Fixes, sog: np.ndarray, cog: np.ndarray, primary: np.nd
     for r in rows:
         iso = str(np.datetime64(int(fx.ts[r]), "ms")) + "Z"
         vals = [round(float(v), nd) for v, nd in ((fx.lat[r], 6), (fx.lon[r], 6), (sog[r], 2), (cog[r], 1))]
-        out.append([iso] + [v if np.isfinite(v) else None for v in vals])
+        out.append((iso, *(v if np.isfinite(v) else None for v in vals)))
     return out
 
 

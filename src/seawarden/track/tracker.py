@@ -316,8 +316,8 @@ class Tracker:
                      r["ts"], r["lat"], r["lon"], r["sog"], r["cog"], r["head"])
 
     def evidence_points(self, chunk: TrackChunk | None, slot: int, upto: int, start_ms: int, end_ms: int,
-                        max_points: int = 32) -> list[list]:
-        """Primary-track points [iso_ts, lat, lon, sog, cog] of vessel `slot` within [start_ms, end_ms].
+                        max_points: int = 32) -> list[tuple]:
+        """Primary-track points (iso_ts, lat, lon, sog, cog) of vessel `slot` within [start_ms, end_ms].
 
         Read from the ring (fixes before this chunk) plus the chunk's rows before `upto`, i.e. what
         the stream had delivered when the event was emitted -- the same however it was split.
@@ -326,7 +326,7 @@ class Tracker:
                                     np.array([end_ms]), max_points)[0]
 
     def evidence_tracks(self, chunk: TrackChunk | None, slots: np.ndarray, uptos: np.ndarray, start_ms: np.ndarray,
-                        end_ms: np.ndarray, max_points: int = 32) -> list[list[list]]:
+                        end_ms: np.ndarray, max_points: int = 32) -> list[list[tuple]]:
         """`evidence_points` for many events at once: one compiled gather, one formatting pass."""
         k = len(slots)
         if k == 0:
@@ -351,7 +351,7 @@ class Tracker:
             for j in np.flatnonzero(~np.isfinite(rounded)).tolist():
                 col[j] = None
             cols.append(col)
-        rows = [list(r) for r in zip(*cols)]
+        rows = list(zip(*cols))  # tuples of atomics leave the cyclic GC's lists at once (lists: ~5 % of all CPU)
         return [rows[off[j]:off[j + 1]] for j in range(k)]
 
 
