@@ -127,21 +127,6 @@ def test_acknowledge_in_the_page_changes_the_alert_through_the_api(page, drag_al
     assert li.locator("button[data-action=acknowledge]").is_disabled()
 
 
-def test_dismiss_asks_for_a_reason_and_records_it(page, drag_alert: dict, watch_server: WatchServer):
-    others = [a for a in watch_server.api("alerts?status=open") if a["id"] != drag_alert["id"]]
-    if not others:
-        pytest.skip("the demo raised no second open alert to dismiss")
-    target = others[0]["id"]
-    page.wait_for_selector(f'li[data-id="{target}"]', timeout=10_000)
-    page.locator(f'li[data-id="{target}"] button[data-action=dismiss]').click()
-    page.locator("#reason-input").fill("crossing at speed, no threat (browser test)")
-    page.locator("#reason-dialog button[value=ok]").click()
-    page.wait_for_function("(id) => window.seawarden.alerts.byId.get(id).status === 'dismissed'", arg=target, timeout=10_000)
-    api = watch_server.api(f"alerts/{target}")
-    assert api["status"] == "dismissed" and api["status_reason"] == "crossing at speed, no threat (browser test)"
-    assert page.locator(f'li[data-id="{target}"]').count() == 0  # the default view lists active alerts only
-
-
 def test_vessel_panel_shows_the_risk_breakdown(page, drag_alert: dict, watch_server: WatchServer, dragger: int):
     page.locator(f'li[data-id="{drag_alert["id"]}"] .alert-title').click()
     panel = page.locator("#vessel-panel")
@@ -190,6 +175,22 @@ def test_crossing_plot_draws_speed_and_course(page, drag_alert: dict, artifacts:
     shot = artifacts / "console_vessel_replay_plot.png"
     page.screenshot(path=str(shot))
     print(f"\nscreenshot: {shot}")
+
+
+def test_dismiss_asks_for_a_reason_and_records_it(page, drag_alert: dict, watch_server: WatchServer):
+    """Runs after the tests that open the drag alert: the demo now raises that one alert only (issue #6 removed the
+    background's false ais_gap alerts this test used to dismiss), so when nothing else is open the drag alert itself
+    is dismissed -- the dialog, the reason and the list are what is tested."""
+    others = [a for a in watch_server.api("alerts?status=open") if a["id"] != drag_alert["id"]]
+    target = others[0]["id"] if others else drag_alert["id"]
+    page.wait_for_selector(f'li[data-id="{target}"]', timeout=10_000)
+    page.locator(f'li[data-id="{target}"] button[data-action=dismiss]').click()
+    page.locator("#reason-input").fill("crossing at speed, no threat (browser test)")
+    page.locator("#reason-dialog button[value=ok]").click()
+    page.wait_for_function("(id) => window.seawarden.alerts.byId.get(id).status === 'dismissed'", arg=target, timeout=10_000)
+    api = watch_server.api(f"alerts/{target}")
+    assert api["status"] == "dismissed" and api["status_reason"] == "crossing at speed, no threat (browser test)"
+    assert page.locator(f'li[data-id="{target}"]').count() == 0  # the default view lists active alerts only
 
 
 def test_page_loaded_nothing_from_another_origin_and_raised_no_error(page):
