@@ -19,12 +19,17 @@ SHIP, T0 = 257725000, 1662008400000
 
 @pytest.fixture(scope="module")
 def stream(kyst):
-    """Real Kystverket day (5 vessels) + injections that make every detector fire."""
+    """Real Kystverket day (5 vessels) + injections that make every detector fire (a 5 km corridor:
+    the approaching copy must be outside it half an hour before it enters)."""
     real = vessel(kyst, SHIP, T0, T0 + 5 * 3600_000)
     drag = slow_down(real, T0 + 90 * 60_000, 35 * 60, 6.3 / 8.5)
     onset = T0 + 90 * 60_000
     cable = cable_across(drag, onset + 60 * 60_000, half_len_m=5_000)
-    idx = asset_index({"C1": cable}, corridor_m=40_000)
+    # an approach: a copy under another MMSI slowing (the cue) towards a second cable ahead of it
+    appr = slow_down(vessel(kyst, SHIP, T0, T0 + 4 * 3600_000), T0 + 60 * 60_000, 20 * 60, 0.5)
+    appr["mmsi"][:] = 257000004
+    idx = asset_index({"C1": cable, "C2": cable_across(appr, T0 + 100 * 60_000, half_len_m=5_000)},
+                      corridor_m=5_000)
     # sudden stop + drift (heading 70 deg off course at 2 kn) on a copy under another MMSI
     stop = {k: v.copy() for k, v in vessel(kyst, SHIP, T0 + 3600_000, T0 + 2 * 3600_000).items()}
     stop["mmsi"][:] = 257000001
@@ -48,7 +53,7 @@ def stream(kyst):
     g = (gap["ts"] > T0 + 2 * 3600_000) & (gap["ts"] < T0 + 2.5 * 3600_000)
     gap = {k2: v[~g] for k2, v in gap.items()}
     others = {k2: v for k2, v in vessel(kyst, 257744000).items()}
-    pos = table(merge(drag, stop, twin, moored, partner, gap, others))
+    pos = table(merge(drag, stop, twin, moored, partner, gap, others, appr))
     static = static_table([
         {"mmsi": SHIP, "ts": T0, "imo": 9436161, "callsign": "LAXY", "name": "SHIP A"},
         {"mmsi": SHIP, "ts": T0 + 3600_000, "imo": 9436161, "callsign": "LAXY", "name": "SHIP B"},
