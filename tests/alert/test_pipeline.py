@@ -37,11 +37,12 @@ def test_drag_is_one_alert_that_escalates(store, eagle_s, eagle_s_batches):
     pipe = AlertPipeline(store, config=AlertSettings.from_dict(CAUTIOUS), clock=Clock())
     changes = _replay(pipe, eagle_s_batches)
     mine = [a for a in store.list_alerts(mmsi=host) if a.kind == "seabed_threat"]
-    assert len(mine) == 1, "approach, crossing and the drag at Estlink 2 are one incident"
+    assert len(mine) == 1, "the crossing and the drag at Estlink 2 are one incident"
     alert = mine[0]
     drags = [e for b in eagle_s_batches for e in b if e.type == "anchor_drag" and e.mmsi == host]
     assert drags and alert.asset_name == "Estlink 2" and alert.severity == 5 and alert.status == "open"
-    assert {d.event_id for d in drags} <= set(alert.event_ids) and len(alert.event_ids) >= 3
+    # the Eagle S host sails a steady 8.6 kn towards the cable: no approach warning for a routine transit (c91fabe)
+    assert {d.event_id for d in drags} <= set(alert.event_ids) and len(alert.event_ids) >= 2
     steps = [(c.change, c.alert.severity) for c in changes if c.alert.alert_id == alert.alert_id]
     assert steps[0] == ("opened", 2) and ("escalated", 5) in steps
     assert [t.action for t in store.history(alert.alert_id)] == [s for s, _ in steps]
