@@ -9,8 +9,9 @@ import pyarrow as pa
 import pytest
 
 from seawarden.ingest.nmea import NmeaDecoder
-from seawarden.ingest.nmea.columns import arrow_column
+from seawarden.ingest.nmea.columns import arrow_column, eta_ms, text_column
 from seawarden.ingest.nmea.decoder import ragged_strings
+from seawarden.ingest.nmea.layouts import N_INT_COLS, TEXT_CHARS, TEXT_OFFSET, TEXT_TOTAL, Col, Text
 
 
 @pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 1001])
@@ -44,3 +45,36 @@ def test_a_reassembled_binary_message_keeps_its_whole_payload_beside_single_ones
     batch = NmeaDecoder(origin="t", clock=datetime(2021, 3, 4, tzinfo=timezone.utc)).feed(data)
     assert sorted(batch.other["payload"].to_pylist()) == sorted([single.decode(), (head + tail).decode()])
     assert batch.other["fill"].to_pylist() == [0, 2]
+
+
+def _texts(rows: list[bytes]) -> np.ndarray:
+    block = np.zeros((len(rows), TEXT_TOTAL), np.uint8)
+    off, width = TEXT_OFFSET[Text.NAME], TEXT_CHARS[Text.NAME]
+    for r, text in enumerate(rows):
+        block[r, off : off + width] = np.frombuffer(text.ljust(width, b"@"), np.uint8)
+    return block
+
+
+def test_text_is_trimmed_like_pyais_and_empty_or_absent_text_is_null() -> None:
+    rows = [b"MAERSK KOLKATA", b"AB @@", b"AB@ ", b"  AB", b"@@@", b"   ", b"NOT THIS ONE"]
+    applies = np.array([True, True, True, True, True, True, False])
+    got = text_column(_texts(rows), Text.NAME, applies)
+    got.validate(full=True)
+    assert got.to_pylist() == ["MAERSK KOLKATA", "AB", "AB@", "AB", None, None, None]
+
+
+def _eta(report: datetime, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime | None:
+    ints = np.zeros((1, N_INT_COLS), np.int32)
+    ints[0, [Col.ETA_MONTH, Col.ETA_DAY, Col.ETA_HOUR, Col.ETA_MINUTE]] = month, day, hour, minute
+    ms, null = eta_ms(ints, np.array([int(report.timestamp() * 1000)]), np.array([True]))
+    return None if null[0] else datetime.fromtimestamp(ms[0] / 1000, timezone.utc)
+
+
+def test_eta_is_the_next_occurrence_around_the_report_and_impossible_dates_are_null() -> None:
+    utc = timezone.utc
+    assert _eta(datetime(2021, 1, 5, tzinfo=utc), 12, 30, 10, 30) == datetime(2021, 12, 30, 10, 30, tzinfo=utc)
+    assert _eta(datetime(2021, 12, 20, tzinfo=utc), 1, 3) == datetime(2022, 1, 3, 12, tzinfo=utc)
+    assert _eta(datetime(2023, 6, 1, tzinfo=utc), 2, 29) == datetime(2024, 2, 29, 12, tzinfo=utc)  # leap year next
+    assert _eta(datetime(2021, 3, 1, tzinfo=utc), 2, 29) is None  # neither 2021 nor 2022 has one
+    assert _eta(datetime(2021, 3, 1, tzinfo=utc), 4, 31) is None
+    assert _eta(datetime(2021, 3, 1, tzinfo=utc), 0, 0, 24, 60) is None  # AIS "not available"
