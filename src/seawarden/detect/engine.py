@@ -1,4 +1,4 @@
-"""The detection engine: reorder -> track -> spatial context -> every detector -> Events.
+"""The detection engine: columns + spatial context (prepare) -> reorder -> track -> every detector -> Events.
 
 `DetectionEngine` is the stateful object `seawarden ingest/watch/detect` feed batch by batch;
 `run_detectors` is the same over an iterable of batches. Both give identical events whatever
@@ -95,6 +95,7 @@ class DetectionEngine:
         return Prepared(located, rows, counts)
 
     def process(self, batch: Any = None, static: pa.Table | None = None) -> list[Event]:
+        """Events revealed by one batch (DecodedBatch, POSITIONS table + optional STATIC, or Prepared)."""
         prep = batch if isinstance(batch, Prepared) else self.prepare(batch, static)
         self.stats.update(prep.counts)
         events: list[Event] = []
