@@ -78,3 +78,20 @@ def test_eta_is_the_next_occurrence_around_the_report_and_impossible_dates_are_n
     assert _eta(datetime(2021, 3, 1, tzinfo=utc), 2, 29) is None  # neither 2021 nor 2022 has one
     assert _eta(datetime(2021, 3, 1, tzinfo=utc), 4, 31) is None
     assert _eta(datetime(2021, 3, 1, tzinfo=utc), 0, 0, 24, 60) is None  # AIS "not available"
+
+
+def test_other_types_keep_their_position_and_not_available_is_null() -> None:
+    from pyais import encode_dict
+
+    msgs = [
+        {"msg_type": 4, "mmsi": 2190047, "lon": 12.6155, "lat": 55.7163},  # base station
+        {"msg_type": 21, "mmsi": 992191000, "lon": -5.25, "lat": -33.5, "name": "BUOY"},  # aid to navigation
+        {"msg_type": 9, "mmsi": 111219501, "lon": 181, "lat": 91},  # SAR aircraft, position not available
+        {"msg_type": 8, "mmsi": 2190047, "data": b"\x01\x02"},  # binary broadcast: no position at all
+    ]
+    data = b"".join(s.encode() + b"\n" for m in msgs for s in encode_dict(m))
+    other = NmeaDecoder(origin="t", clock=datetime(2021, 3, 4, tzinfo=timezone.utc)).feed(data).other
+    got = {r["msg_type"]: (r["lat"], r["lon"]) for r in other.to_pylist()}
+    assert got[4] == pytest.approx((55.7163, 12.6155), abs=1e-6)
+    assert got[21] == pytest.approx((-33.5, -5.25), abs=1e-6)
+    assert got[9] == (None, None) and got[8] == (None, None)

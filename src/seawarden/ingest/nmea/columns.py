@@ -66,18 +66,25 @@ def _trimmed_texts(texts, off, width, applies):
     return offsets, data[:total], valid
 
 
-def lat_lon(ints: np.ndarray, mtype: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Degrees for every row, where the position is not available, and which rows are impossible."""
-    coarse = mtype == 27  # type 27 uses 1/10 minute
-    scale = np.where(coarse, 600.0, 600000.0)
-    lat_raw = ints[:, Col.LAT]
-    lon_raw = ints[:, Col.LON]
-    lat_na = lat_raw == np.where(coarse, 91 * 600, 91 * 600000)
-    lon_na = lon_raw == np.where(coarse, 181 * 600, 181 * 600000)
-    lat = lat_raw / scale
-    lon = lon_raw / scale
-    impossible = (~lat_na & (np.abs(lat) > 90.0)) | (~lon_na & (np.abs(lon) > 180.0))
-    return lat, lon, lat_na | lon_na, impossible
+def other_positions(rows: np.ndarray, mtype: np.ndarray, ints: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Degrees and validity of the position carried by "other" types (4, 9, 11, 21), in one pass."""
+    return _other_positions(rows, mtype, ints, HAS_OTHER_POSITION, int(Col.LAT), int(Col.LON))
+
+
+@nb.njit(cache=True, nogil=True)
+def _other_positions(rows, mtype, ints, has_position, c_lat, c_lon):
+    n = rows.shape[0]
+    lat = np.empty(n, np.float64)
+    lon = np.empty(n, np.float64)
+    valid = np.empty(n, np.bool_)
+    for k in range(n):
+        m = rows[k]
+        la = ints[m, c_lat]
+        lo = ints[m, c_lon]
+        lat[k] = la / 600000.0
+        lon[k] = lo / 600000.0
+        valid[k] = has_position[mtype[m]] and la != 91 * 600000 and lo != 181 * 600000
+    return lat, lon, valid
 
 
 def eta_ms(ints: np.ndarray, ts_ms: np.ndarray, applies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,6 +156,7 @@ def type_table(types: tuple[int, ...]) -> np.ndarray:
 
 IS_POSITION = type_table(POSITION_TYPES)
 IS_STATIC = type_table(STATIC_TYPES)
+HAS_OTHER_POSITION = type_table((4, 9, 11, 21))  # base station, SAR aircraft, UTC response, aid to navigation
 
 
 def screen(mtype: np.ndarray, status: np.ndarray, ints: np.ndarray) -> np.ndarray:
@@ -158,7 +166,7 @@ def screen(mtype: np.ndarray, status: np.ndarray, ints: np.ndarray) -> np.ndarra
 
 @nb.njit(cache=True, nogil=True)
 def _screen(mtype, status, ints, is_position, is_static, c_mmsi, c_lat, c_lon):
-    """One pass of :func:`lat_lon`'s impossible-position test and the MMSI 0 test (no temporaries)."""
+    """One pass of the impossible-position test (off the globe) and the MMSI 0 test (no temporaries)."""
     n = mtype.shape[0]
     out = np.empty(n, np.int16)
     for m in range(n):

@@ -26,8 +26,8 @@ from seawarden.ingest.nmea.columns import (
     POSITION_COLS,
     arrow_column,
     eta_ms,
-    lat_lon,
     masked,
+    other_positions,
     position_values,
     screen,
     text_column,
@@ -418,15 +418,13 @@ class NmeaDecoder:
 
     def _other(self, m: _Messages, rows: np.ndarray, n_rx, src_names) -> pa.Table:
         i = np.flatnonzero(rows)
-        mt = m.mtype[i]
-        lat, lon, pos_na, _ = lat_lon(m.ints[i], mt)
-        has_pos = np.isin(mt, (4, 9, 11, 21))
+        lat, lon, has_pos = other_positions(i, m.mtype, m.ints)
         cols = {
             "mmsi": pa.array(m.ints[i, Col.MMSI], pa.uint32()),
             "ts": self._ts_array(m.ts[i]),
-            "msg_type": pa.array(mt, pa.uint8()),
-            "lat": masked(lat, ~has_pos | pos_na, pa.float64()),
-            "lon": masked(lon, ~has_pos | pos_na, pa.float64()),
+            "msg_type": pa.array(m.mtype[i], pa.uint8()),
+            "lat": arrow_column(lat, has_pos, pa.float64()),
+            "lon": arrow_column(lon, has_pos, pa.float64()),
             "source": src_names.take(i),
             "payload": m.payloads(i),
             "fill": pa.array(m.fill[i], pa.uint8()),
