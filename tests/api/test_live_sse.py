@@ -104,7 +104,7 @@ def test_replayed_drag_pushes_its_alert_and_positions(served, scenario):
         for v in f:
             last[v["mmsi"]] = v["ts"]
     assert set(last) == set(scenario.positions["mmsi"].to_pylist())
-    assert max(last.values()).startswith("2020-06-30T17:39")  # the demo data end (demo.py SETTLED_S after the last mooring)
+    assert max(last.values()).startswith("2020-06-30T17:27")  # the demo data end (demo.py SETTLED_S after the last mooring)
     stats = [d for e, d in out if e == "stats"]
     assert stats and stats[-1]["dropped_alerts"] == 0 and stats[-1]["positions"] == scenario.positions.num_rows
 

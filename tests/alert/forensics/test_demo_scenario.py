@@ -46,19 +46,18 @@ def test_no_background_vessel_goes_dark_inside_a_corridor(demo_events, scenario)
     assert not dark
 
 
-#: What a background crosser may raise: it crosses cables (informational) and, on its lane, may be predicted to
-#: enter a corridor while it slows for its berth -- everything else would be a false alarm made by the demo.
-BACKGROUND_MAY_RAISE = {"cable_crossing", "approach"}
+#: What a background crosser may raise: it crosses cables (informational) -- anything else (a gap, loitering,
+#: a drag, a speed drop, a slowing or diverted approach ...) would be a false alarm made by how the demo is built.
+BACKGROUND_MAY_RAISE = {"cable_crossing"}
 
 
 def test_background_raises_nothing_an_operator_would_call_a_false_alarm(demo_events, scenario):
     for e in demo_events:  # shown with -s: the whole picture the console gets
         print(e.type, e.status, e.mmsi, "(dragger)" if e.mmsi == scenario.dragger else "", e.asset_name)
     background = [e for e in demo_events if e.mmsi != scenario.dragger]
-    assert {e.mmsi for e in background if e.type == "cable_crossing"} >= set(scenario.crossers) - {scenario.dragger}
+    assert {e.mmsi for e in background if e.type == "cable_crossing"} == set(scenario.crossers)
     assert {e.type for e in background} <= BACKGROUND_MAY_RAISE, [(e.type, e.mmsi, e.asset_name) for e in background
                                                                   if e.type not in BACKGROUND_MAY_RAISE]
-    assert sum(e.type == "approach" for e in background) <= 3  # predicted entries while slowing for a berth
 
 
 def test_the_dragger_keeps_transmitting_to_the_end(demo_events, scenario):

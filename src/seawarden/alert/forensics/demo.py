@@ -15,7 +15,8 @@ There are no long real Baltic tracks in the shared data, so the scenario borrows
   runs across the lanes' courses there. The cheapest path between a berth on one side of Estlink 2 and a
   berth on the other that crosses the cable once, corner-smoothed, is a route. A crosser is one real US
   voyage -- a run between two stops (SOG < 1 kn) with no report gap over 10 min and no slow stretch
-  (< STEADY_FRACTION x its median speed) between its first and last half hour -- laid along a route of about its length: its real report
+  (< STEADY_FRACTION x its median speed) between its first and last half hour, no sprint
+  above PEAK_FRACTION x its median -- laid along a route of about its length: its real report
   times, its speed profile (scaled by route length / voyage length, within ROUTE_STRETCH, so speeds and
   positions agree), its course wobble about its own smoothed course, its MMSI and message type. It
   leaves one berth and arrives at the other, then stays there moored, reporting every 3 min (ITU-R
@@ -51,6 +52,10 @@ ROUTE_BOX = (24.6, 59.3, 29.0, 60.7)  # berths and lanes the crossers' routes ma
 LINK_M = 40_000.0  # longest straight leg between two route nodes (the snapshots leave ~35 km between ships near the cable)
 LEG_SAMPLE_M = 250.0  # legs are checked for land every this many metres
 ACROSS_LANE_COST = 3.0  # a leg running at right angles to the real traffic at its ends costs (1 + this) x its length
+MAX_TURN_DEG = 35.0  # ... a route with a sharper turn at sea (within TURN_WINDOW_M) is not used: an alteration of
+TURN_WINDOW_M = 5_000.0  # >= 45 deg before a corridor reads as a diverted approach, a cue of intent
+HARBOUR_APPROACH_M = 7_000.0  # turns this close to either berth are the harbour's fairway (a sharp turn further
+#                                out, within 30 min of a corridor, reads as a diverted approach)
 SMOOTH_PASSES = 3  # Chaikin corner cutting: ships turn over a few cables' lengths, not on a point
 ROUTE_STRETCH = (0.9, 1.12)  # route length / laid voyage length accepted: speeds scale by it
 MAX_ROUTE_M = 160_000.0  # Helsinki-Kotka, Muuga-Sillamae: passages of hours, so the demo's day stays a day
@@ -59,9 +64,12 @@ STOP_KN = 1.0  # a voyage runs between two fixes below this speed
 MAX_REPORT_GAP_S = 600.0  # a real voyage with a longer silence inside is not used (it would be a real gap)
 VOYAGE_H = (1.5, 10.0)  # real voyage durations used
 HARBOUR_S = 1800.0  # the first and last half hour of a voyage may be slow (leaving and entering port)
+MAX_WOBBLE_DEG = 10.0  # the real course wobble kept about the route; more is the real voyage's own turns, which the
+#                       route does not follow (a 50-deg COG swing on a straight route reads as a diverted approach)
 CRUISE_KN = (7.0, 18.0)  # median speed of a through-traffic voyage (not a harbour launch, not a fast craft)
 STEADY_FRACTION = 0.9  # ... which never falls below this x its median between the harbour half hours: a real slow
 #                        stretch laid over a corridor reads as an Eagle S drag (x0.74 of cruise)
+PEAK_FRACTION = 1.25  # ... nor runs above this x its median anywhere: a sprint before cruise reads as "slowing"
 MOORED_REPORT_S = 180.0  # ITU-R M.1371: a moored class A ship reports every 3 minutes
 NAV_MOORED = 5
 SETTLED_S = 1800.0  # the data ends this long after the last arrival: every crosser is seen moored
@@ -96,7 +104,7 @@ def estlink2_drag_scenario(shared: Path, *, crossers: int = 12, seed: int = 2024
                                seed=seed, scenario="forensics_estlink2", after_min=DRAG_RESUME_MIN)
     end_ms = int(pc.max(r.positions["ts"]).cast(pa.int64()).as_py()) + int(SETTLED_S * 1000)
     tail = _sail_on(r.positions, host_m, end_ms)
-    pos = _moored_until(sort_positions(pa.concat_tables([r.positions, tail])), chosen, end_ms)
+    pos = _moored_at_berths(sort_positions(pa.concat_tables([r.positions, tail])), chosen, end_ms)
     return DragScenario(pos, host_m, chosen, r.labels, t_ref)
 
 
@@ -116,6 +124,51 @@ def _sail_on(positions: pa.Table, mmsi: int, until_ms: int) -> pa.Table:
     return positions_table(mmsi, tr.ts[-1] + np.round(t * 1000).astype(np.int64), lat, lon, sog=np.full(t.size, round(v0, 1)),
                            cog=np.full(t.size, course), heading=np.full(t.size, np.round(course)), nav_status=np.zeros(t.size),
                            source="injected").cast(POSITIONS)
+
+
+def _clear_of_corridors(shared: Path) -> Callable[..., np.ndarray]:
+    """clear(lon, lat): on water and at least CORRIDOR_MARGIN_M outside the corridor of every default asset in the
+    Gulf -- where a ship may lie moored for hours without being a loiterer over a cable."""
+    from seawarden.assets.adapters import load_default_assets
+
+    on_land = land_mask()
+    assets = load_default_assets(shared, bbox=(GULF_OF_FINLAND[0] - 0.5, GULF_OF_FINLAND[1] - 0.3, GULF_OF_FINLAND[2] + 0.5,
+                                               GULF_OF_FINLAND[3] + 0.3), on_land=on_land)
+    metric = shapely.transform(np.asarray(assets.geometry), _to_metric)
+    reach = np.asarray(assets.corridor_m, dtype=float) + CORRIDOR_MARGIN_M
+    tree = shapely.STRtree(metric)
+
+    def clear(lon: np.ndarray, lat: np.ndarray, on_water: bool = True) -> np.ndarray:
+        pts = shapely.points(_to_metric(np.column_stack([np.atleast_1d(lon), np.atleast_1d(lat)])))
+        hit = np.zeros(len(pts), dtype=bool)
+        pi, ai = tree.query(pts, predicate="dwithin", distance=float(reach.max()))
+        close = shapely.distance(pts[pi], metric[ai]) <= reach[ai]
+        hit[pi[close]] = True
+        return ~hit & ~on_land(np.atleast_1d(lon), np.atleast_1d(lat)) if on_water else ~hit
+
+    return clear
+
+
+def _to_metric(lonlat: np.ndarray) -> np.ndarray:
+    """Equirectangular metres about the Gulf's middle: good to ~2 % across the Gulf, enough for corridors and legs."""
+    return np.column_stack([(lonlat[:, 0] - 26.0) * np.cos(np.radians(60.0)) * M_PER_DEG, (lonlat[:, 1] - 60.0) * M_PER_DEG])
+
+
+def _moored_at_berths(pos: pa.Table, mmsis: list[int], end_ms: int) -> pa.Table:
+    """Each crosser, arrived at its berth, lies there moored until end_ms, reporting every MOORED_REPORT_S: seen at
+    the quay, not vanishing at sea. (Fixes moored before departure were tried: the real departures' first
+    1-2 kn fixes after them read as a drift.)"""
+    parts = [pos]
+    for m in mmsis:
+        tr = inj.track_of(pos, m)
+        step = int(MOORED_REPORT_S * 1000)
+        for t, k in ((np.arange(tr.ts[-1] + step, end_ms + 1, step), -1),):
+            if t.size:
+                parts.append(positions_table(m, t.astype(np.int64), np.full(t.size, tr.lat[k]), np.full(t.size, tr.lon[k]),
+                                             sog=np.zeros(t.size), cog=np.full(t.size, tr.cog[k]),
+                                             heading=np.full(t.size, np.round(tr.cog[k])), nav_status=np.full(t.size, NAV_MOORED),
+                                             source="relocated:gulf_berth").cast(POSITIONS))
+    return sort_positions(pa.concat_tables(parts))
 
 
 def _clear_of_corridors(shared: Path) -> Callable[..., np.ndarray]:
@@ -277,9 +330,20 @@ def _route(lon: np.ndarray, lat: np.ndarray, cable: shapely.Geometry) -> _Route 
     az, _, seg = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     s = np.concatenate([[0.0], np.cumsum(seg)])
     hits = inj.crossings(lon, lat, s, cable)  # "times" are distances along the route
-    if hits.size != 1:
+    if hits.size != 1 or _sharpest_turn(np.asarray(az), s) > MAX_TURN_DEG:
         return None
     return _Route(lon, lat, s, np.asarray(az), float(hits[0]), westbound=bool(lon[-1] < lon[0]))
+
+
+def _sharpest_turn(az: np.ndarray, s: np.ndarray) -> float:
+    """The largest course change within TURN_WINDOW_M of sailing, away from the berths (harbour turns are free)."""
+    mid = 0.5 * (s[:-1] + s[1:])
+    inner = np.flatnonzero((mid >= HARBOUR_APPROACH_M) & (mid <= s[-1] - HARBOUR_APPROACH_M))
+    if inner.size < 2:
+        return 0.0
+    a, m = np.unwrap(np.radians(az[inner])), mid[inner]
+    ahead = np.searchsorted(m, m + TURN_WINDOW_M).clip(max=m.size - 1)
+    return float(np.degrees(np.abs(a[ahead] - a).max()))
 
 
 def _voyages(us: pa.Table) -> tuple[pa.Table, list[_Voyage]]:
@@ -305,7 +369,8 @@ def _voyages(us: pa.Table) -> tuple[pa.Table, list[_Voyage]]:
         if not VOYAGE_H[0] <= hours <= VOYAGE_H[1] or not CRUISE_KN[0] <= np.nanmedian(sog[rows]) <= CRUISE_KN[1]:
             continue
         mid = (t >= t[0] + HARBOUR_S * 1000) & (t <= t[-1] - HARBOUR_S * 1000)
-        if not (sog[rows][mid] >= STEADY_FRACTION * np.nanmedian(sog[rows])).all():
+        cruise = np.nanmedian(sog[rows])
+        if not (sog[rows][mid] >= STEADY_FRACTION * cruise).all() or np.nanmax(sog[rows]) > PEAK_FRACTION * cruise:
             continue
         before, after = rows[0] - 1, rows[-1] + 1  # a real departure and arrival: stopped just before and just after
         if before < 0 or after >= len(ts) or mmsi[before] != mmsi[rows[0]] or mmsi[after] != mmsi[rows[0]]:
@@ -334,10 +399,10 @@ def _lay(us: pa.Table, v: _Voyage, repeats: int, route: _Route, cross_at_ms: int
     w = np.isfinite(cog).astype(float)
     kern = np.ones(11)
     smooth = np.degrees(np.arctan2(np.convolve(np.sin(c) * w, kern, "same"), np.convolve(np.cos(c) * w, kern, "same")))
-    wobble = (cog - smooth + 180.0) % 360.0 - 180.0
+    wobble = np.clip((cog - smooth + 180.0) % 360.0 - 180.0, -MAX_WOBBLE_DEG, MAX_WOBBLE_DEG)
     new_cog = np.mod(route.az[seg] + wobble, 360.0)
     hdg = sub["heading"].cast(pa.float64()).fill_null(np.nan).to_numpy()
-    new_hdg = np.mod(route.az[seg] + (hdg - smooth + 180.0) % 360.0 - 180.0, 360.0)
+    new_hdg = np.mod(route.az[seg] + np.clip((hdg - smooth + 180.0) % 360.0 - 180.0, -2 * MAX_WOBBLE_DEG, 2 * MAX_WOBBLE_DEG), 360.0)
     shift = cross_at_ms - int(np.interp(route.cross_m, s, ts))
     sog = sub["sog"].cast(pa.float64()).fill_null(np.nan).to_numpy() * stretch
     nav = sub["nav_status"].cast(pa.float64()).fill_null(np.nan).to_numpy()
