@@ -19,7 +19,7 @@ from seawarden.cli_errors import fail as _fail
 from seawarden.alert import cli as alert_cli
 from seawarden.alert.forensics import cli as forensics_cli
 from seawarden.assets import cli as assets_cli
-from seawarden.detect.pipeline import prefetched
+from seawarden.detect.pipeline import detect_batches, prefetched
 from seawarden.ingest.fetch import cli as fetch_cli
 from seawarden.watch import cli as watch_cli
 from seawarden.watch.cli import parse_clock
@@ -216,23 +216,26 @@ def detect(
     """Run every detector over the input and write the events."""
     from seawarden.detect.config import DetectConfig
     from seawarden.detect.engine import DetectionEngine
+    from seawarden.ingest.parquet_out import tee_stats
     from seawarden.ingest.rejects import IngestStats
 
     try:
         cfg = DetectConfig.load(config)
     except (ValueError, FileNotFoundError) as exc:
         raise _fail(str(exc)) from None
-    engine = DetectionEngine(cfg, _asset_index(assets))
+    engine = DetectionEngine(cfg, _asset_index(assets), parallel_detectors=True)
     stats = IngestStats()
     events = []
     q = _quarantine(quarantine)
+
     try:
         with _progress() as progress:
-            for batch in prefetched(_batches(inputs, parse_clock(clock), q, progress)):  # decode n+1 while detecting n
-                stats.merge(batch.stats)
-                events += engine.process(batch)
+            # decoding and locating batch n+1 in a worker while the detectors (on two threads) work on n
+            for new in detect_batches(engine, tee_stats(_batches(inputs, parse_clock(clock), q, progress), stats)):
+                events += new
         events += engine.flush()
     finally:
+        engine.close()
         if q is not None:
             q.close()
     _write_events(events, output)
@@ -267,7 +270,7 @@ def ingest(
         store = str(Path(store).expanduser() if store else default_store_path())
         Path(store).parent.mkdir(parents=True, exist_ok=True)
     where = store.split("@")[-1]  # never print a password
-    engine = None if no_detect else DetectionEngine(index=_asset_index(assets))
+    engine = None if no_detect else DetectionEngine(index=_asset_index(assets), parallel_detectors=True)
     events: list = []
     total = IngestStats()
     store_stats: dict | None = None
@@ -277,11 +280,15 @@ def ingest(
     pipeline = None
 
     def detecting(batches):
-        for batch in batches:
-            if engine is not None:
-                new = engine.process(batch)
-                events.extend(new)
-                changes.extend(pipeline.handle(new))
+        """Batches in order, each after its events went through the alert pipeline; decoding and
+        locating the next batches (engine.prepare, stateless) run in a worker thread meanwhile."""
+        if engine is None:
+            yield from prefetched(batches)
+            return
+        for batch, prepared in prefetched(((b, engine.prepare(b)) for b in batches), depth=2):
+            new = engine.process(prepared)
+            events.extend(new)
+            changes.extend(pipeline.handle(new))
             yield batch
 
     try:
@@ -290,7 +297,7 @@ def ingest(
                 pipeline = AlertPipeline(alert_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
-                batches = detecting(prefetched(tee_stats(_batches([spec], parse_clock(clock), q, progress), stats)))
+                batches = detecting(tee_stats(_batches([spec], parse_clock(clock), q, progress), stats))
                 if "://" in spec:
                     for batch in batches:  # live feed: append as it arrives, until interrupted
                         db.append(batch)
@@ -309,6 +316,8 @@ def ingest(
     except StoreInputError as exc:
         raise _fail(str(exc)) from None
     finally:
+        if engine is not None:
+            engine.close()
         if q is not None:
             q.close()
     _print_stats(total, f"ingested into {where}")
