@@ -9,20 +9,23 @@ There are no long real Baltic tracks in the shared data, so the scenario borrows
   scenario ends (as Eagle S did until the Finnish Coast Guard stopped it): a track that simply stopped
   after the drag read (rightly) as the ship going dark over Estlink 1.
 * the background crossers: through traffic from berth to berth. Routes come from the real Gulf picture
-  (`gulf_picture`, Fintraffic Digitraffic snapshots): nodes are real berths (still vessels in ports) and
-  real under-way vessels; two nodes are linked when the straight leg between them stays on water (1 km
-  land mask; harbour basins, which the mask calls land, excepted near berths) and costs more the more it
-  runs across the lanes' courses there. The cheapest path between a berth on one side of Estlink 2 and a
-  berth on the other that crosses the cable once, corner-smoothed, is a route. A crosser is one real US
-  voyage -- a run between two stops (SOG < 1 kn) with no report gap over 10 min and no slow stretch
-  (< STEADY_FRACTION x its median speed) between its first and last half hour, no sprint
-  above PEAK_FRACTION x its median -- laid along a route of about its length: its real report
-  times, its speed profile (scaled by route length / voyage length, within ROUTE_STRETCH, so speeds and
-  positions agree), its course wobble about its own smoothed course, its MMSI and message type. It
-  leaves one berth and arrives at the other, then stays there moored, reporting every 3 min (ITU-R
-  M.1371 moored rate) until the scenario ends: no track starts or ends in mid-sea, so no crosser "goes
-  dark" inside a corridor. Crossings are spread over +-4 h around the drag, alternately west- and
-  eastbound. Only the dragger is injected.
+  (`gulf_picture`, Fintraffic Digitraffic snapshots): nodes are real berths (still vessels in ports, kept
+  only when CORRIDOR_MARGIN_M clear of every default asset's corridor: a ship moored for hours in a
+  corridor is a loiterer) and real under-way vessels; two nodes are linked when the straight leg between
+  them stays on water (1 km land mask; harbour basins, which the mask calls land, excepted near berths),
+  a leg costing more the more it runs across the lanes' courses. The cheapest path from a berth on one
+  side of Estlink 2 to a berth on the other that crosses the cable once, corner-smoothed, with no turn
+  sharper than MAX_TURN_DEG at sea and at most MAX_ROUTE_M long, is a route.
+  A crosser is one real US voyage (`_voyages`): a run between two stops (SOG < 1 kn) with no report gap
+  over 10 min, cruising steadily between its first and last half hour (within STEADY_FRACTION ..
+  PEAK_FRACTION of its median speed). It is laid along a route: its steady cruise is sailed once more
+  for every cruise-length the route is longer (`_Voyage.expanded`; the US voyages run 25-120 km, the
+  routes 80-160 km), the rest absorbed by scaling distances and SOG alike (ROUTE_STRETCH); its real
+  report times, speed profile, course wobble about its own smoothed course (clipped to MAX_WOBBLE_DEG),
+  MMSI and message type are kept. It leaves one berth and arrives at the other, then lies there moored,
+  reporting every 3 min (ITU-R M.1371 moored rate) until the scenario ends: no track starts or ends in
+  mid-sea, so no crosser "goes dark" inside a corridor. Crossings are spread over +-4 h around the drag,
+  alternately west- and eastbound. Only the dragger is injected.
 
 The earlier version relocated 5-h windows of mostly local shuttles across the cable; they started and
 ended in mid-sea inside corridors and raised false `ais_gap` alerts in `seawarden watch --demo` (issue #6).
@@ -52,10 +55,9 @@ ROUTE_BOX = (24.6, 59.3, 29.0, 60.7)  # berths and lanes the crossers' routes ma
 LINK_M = 40_000.0  # longest straight leg between two route nodes (the snapshots leave ~35 km between ships near the cable)
 LEG_SAMPLE_M = 250.0  # legs are checked for land every this many metres
 ACROSS_LANE_COST = 3.0  # a leg running at right angles to the real traffic at its ends costs (1 + this) x its length
-MAX_TURN_DEG = 35.0  # ... a route with a sharper turn at sea (within TURN_WINDOW_M) is not used: an alteration of
-TURN_WINDOW_M = 5_000.0  # >= 45 deg before a corridor reads as a diverted approach, a cue of intent
-HARBOUR_APPROACH_M = 7_000.0  # turns this close to either berth are the harbour's fairway (a sharp turn further
-#                                out, within 30 min of a corridor, reads as a diverted approach)
+MAX_TURN_DEG = 35.0  # a route with a sharper turn within TURN_WINDOW_M at sea is not used: an alteration of
+TURN_WINDOW_M = 5_000.0  # >= 45 deg within 30 min of a corridor reads as a diverted approach, a cue of intent
+HARBOUR_APPROACH_M = 7_000.0  # turns this close to either berth are the harbour's fairway
 SMOOTH_PASSES = 3  # Chaikin corner cutting: ships turn over a few cables' lengths, not on a point
 ROUTE_STRETCH = (0.9, 1.12)  # route length / laid voyage length accepted: speeds scale by it
 MAX_ROUTE_M = 160_000.0  # Helsinki-Kotka, Muuga-Sillamae: passages of hours, so the demo's day stays a day
@@ -161,58 +163,12 @@ def _moored_at_berths(pos: pa.Table, mmsis: list[int], end_ms: int) -> pa.Table:
     parts = [pos]
     for m in mmsis:
         tr = inj.track_of(pos, m)
-        step = int(MOORED_REPORT_S * 1000)
-        for t, k in ((np.arange(tr.ts[-1] + step, end_ms + 1, step), -1),):
-            if t.size:
-                parts.append(positions_table(m, t.astype(np.int64), np.full(t.size, tr.lat[k]), np.full(t.size, tr.lon[k]),
-                                             sog=np.zeros(t.size), cog=np.full(t.size, tr.cog[k]),
-                                             heading=np.full(t.size, np.round(tr.cog[k])), nav_status=np.full(t.size, NAV_MOORED),
-                                             source="relocated:gulf_berth").cast(POSITIONS))
-    return sort_positions(pa.concat_tables(parts))
-
-
-def _clear_of_corridors(shared: Path) -> Callable[..., np.ndarray]:
-    """clear(lon, lat): on water and at least CORRIDOR_MARGIN_M outside the corridor of every default asset in the
-    Gulf -- where a ship may lie moored for hours without being a loiterer over a cable."""
-    from seawarden.assets.adapters import load_default_assets
-
-    on_land = land_mask()
-    assets = load_default_assets(shared, bbox=(GULF_OF_FINLAND[0] - 0.5, GULF_OF_FINLAND[1] - 0.3, GULF_OF_FINLAND[2] + 0.5,
-                                               GULF_OF_FINLAND[3] + 0.3), on_land=on_land)
-    metric = shapely.transform(np.asarray(assets.geometry), _to_metric)
-    reach = np.asarray(assets.corridor_m, dtype=float) + CORRIDOR_MARGIN_M
-    tree = shapely.STRtree(metric)
-
-    def clear(lon: np.ndarray, lat: np.ndarray, on_water: bool = True) -> np.ndarray:
-        pts = shapely.points(_to_metric(np.column_stack([np.atleast_1d(lon), np.atleast_1d(lat)])))
-        hit = np.zeros(len(pts), dtype=bool)
-        pi, ai = tree.query(pts, predicate="dwithin", distance=float(reach.max()))
-        close = shapely.distance(pts[pi], metric[ai]) <= reach[ai]
-        hit[pi[close]] = True
-        return ~hit & ~on_land(np.atleast_1d(lon), np.atleast_1d(lat)) if on_water else ~hit
-
-    return clear
-
-
-def _to_metric(lonlat: np.ndarray) -> np.ndarray:
-    """Equirectangular metres about the Gulf's middle: good to ~2 % across the Gulf, enough for corridors and legs."""
-    return np.column_stack([(lonlat[:, 0] - 26.0) * np.cos(np.radians(60.0)) * M_PER_DEG, (lonlat[:, 1] - 60.0) * M_PER_DEG])
-
-
-def _moored_until(pos: pa.Table, mmsis: list[int], end_ms: int) -> pa.Table:
-    """Each crosser, arrived at its berth, keeps reporting there (moored, every MOORED_REPORT_S) until end_ms."""
-    parts = [pos]
-    for m in mmsis:
-        tr = inj.track_of(pos, m)
-        t = np.arange(tr.ts[-1] + MOORED_REPORT_S * 1000, end_ms + 1, MOORED_REPORT_S * 1000).astype(np.int64)
+        t = np.arange(tr.ts[-1] + int(MOORED_REPORT_S * 1000), end_ms + 1, int(MOORED_REPORT_S * 1000), dtype=np.int64)
         if t.size:
             parts.append(positions_table(m, t, np.full(t.size, tr.lat[-1]), np.full(t.size, tr.lon[-1]), sog=np.zeros(t.size),
                                          cog=np.full(t.size, tr.cog[-1]), heading=np.full(t.size, np.round(tr.cog[-1])),
                                          nav_status=np.full(t.size, NAV_MOORED), source="relocated:gulf_berth").cast(POSITIONS))
     return sort_positions(pa.concat_tables(parts))
-
-
-# -- background crossers: real voyages laid along real Gulf routes ---------------------------------------------
 
 
 @dataclass
