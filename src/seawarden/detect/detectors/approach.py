@@ -30,7 +30,7 @@ import numba as nb
 import numpy as np
 
 from seawarden.detect.base import ST_CLOSED, Detector, RawEvents, clamp_severity, crossed
-from seawarden.detect.detectors.context import land_mask_or_none
+from seawarden.detect.detectors.context import cell_is_land, land_frame_or_none
 from seawarden.track.geo import KNOT_MS, angle_diff_deg, destination, haversine_m
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_NONE, TrackChunk
@@ -123,7 +123,8 @@ def _candidates(P, slot, sub, brk, prof, ts, lat, lon, sog, cog, course, sog_fas
 
 
 def path_blocked(on_land: Any, lat0: float, lon0: float, lat1: float, lon1: float, margin_m: float) -> bool:
-    """True if the straight path between the two points crosses land, `margin_m` from either end excluded."""
+    """True if the straight path between the two points crosses land, `margin_m` from either end excluded
+    (the one-path reference of `paths_blocked`, for callers holding an on_land(lon, lat) function)."""
     length = haversine_m(lat0, lon0, lat1, lon1)
     if length <= 2 * margin_m:
         return False
@@ -131,6 +132,34 @@ def path_blocked(on_land: Any, lat0: float, lon0: float, lat1: float, lon1: floa
     lat = lat0 + f * (lat1 - lat0)
     lon = lon0 + f * ((lon1 - lon0 + 180.0) % 360.0 - 180.0)
     return bool(on_land(lon, lat).any())
+
+
+@nb.njit(cache=True, nogil=True)
+def paths_blocked(lat0, lon0, lat1, lon1, margin_m, ocean, mlat0, dlat, lat_min, lat_max, mlon0, dlon, lon_min,
+                  lon_max):
+    """path_blocked for every path in one compiled pass over all their sample points: the same points
+    (np.arange's start + k * step), the same arithmetic and the same land lookup (stops at the first land)."""
+    out = np.zeros(lat0.size, np.bool_)
+    for j in range(lat0.size):
+        length = haversine_m(lat0[j], lon0[j], lat1[j], lon1[j])
+        m = margin_m[j]
+        if length <= 2 * m:
+            continue
+        stop = length - m + 1e-9
+        n = int(np.ceil((stop - m) / SAMPLE_STEP_M))
+        delta = (m + SAMPLE_STEP_M) - m  # what np.arange steps by
+        dla = lat1[j] - lat0[j]
+        dlo = (lon1[j] - lon0[j] + 180.0) % 360.0 - 180.0
+        for k in range(n):
+            f = (m + k * delta) / length
+            y = lat0[j] + f * dla
+            x = ((lon0[j] + f * dlo) + 180.0) % 360.0 - 180.0
+            if not np.isfinite(y) or not np.isfinite(x) or abs(y) > 90.0:
+                continue
+            if cell_is_land(y, x, ocean, mlat0, dlat, lat_min, lat_max, mlon0, dlon, lon_min, lon_max):
+                out[j] = True
+                break
+    return out
 
 
 class Approach(Detector):
@@ -146,7 +175,7 @@ class Approach(Detector):
     def __init__(self, config, engine) -> None:
         super().__init__(config, engine)
         self.last_emit: dict[tuple[int, int], int] = {}
-        self._on_land = land_mask_or_none(self.engine.stats, self.name) if self.profiles[0].get("sea_path_check", True) else None
+        self._land = land_frame_or_none(self.engine.stats, self.name) if self.profiles[0].get("sea_path_check", True) else None
 
     def process(self, chunk: TrackChunk) -> RawEvents:
         index = self.engine.spatial.index
@@ -170,33 +199,16 @@ class Approach(Detector):
         r = index.crossings(fx.lon[rows], fx.lat[rows], lo2[rows], la2[rows])
         if not len(r):
             return RawEvents.empty(len(self.VALUES))
+        pending = self._entries_within_horizon(chunk, rows, r, corr_m, max_corr)
+        blocked = self._blocked(chunk, r, pending)
         ei_rows, ef_rows = [], []
-        seen_pair: set[tuple[int, int]] = set()
-        pair_idx = np.asarray(r.pair_idx)
-        for k in range(len(r)):  # sorted by pair then frac: the first crossing of each asset per fix
-            pr = int(pair_idx[k])
-            i = int(rows[pr])
-            a = int(r.asset_idx[k])
-            if (pr, a) in seen_pair:
-                continue
-            seen_pair.add((pr, a))
-            p = self.P[chunk.profile[i]]
-            horizon_s, cooldown = p[_HORIZON] * 60.0, p[_COOLDOWN] * 1000
-            speed = chunk.sog[i] * KNOT_MS
-            total = speed * horizon_s + max_corr
-            d_line = float(r.frac[k]) * total
-            ang = max(float(r.angle_deg[k]), 5.0)
-            d_corr = max(0.0, d_line - corr_m[a] / np.sin(np.radians(ang)))
-            eta_corr = d_corr / speed / 60.0
-            if eta_corr > p[_HORIZON]:
-                continue
+        for (k, i, a, eta_corr, d_line, speed), through_land in zip(pending, blocked.tolist()):
             s = int(chunk.slot[i])
             t = int(fx.ts[i])
             last = self.last_emit.get((s, a))
-            if last is not None and t - last < cooldown:
+            if last is not None and t - last < self.P[chunk.profile[i]][_COOLDOWN] * 1000:
                 continue
-            if self._on_land is not None and path_blocked(self._on_land, float(fx.lat[i]), float(fx.lon[i]),
-                                                          float(r.lat[k]), float(r.lon[k]), float(p[_LAND_MARGIN])):
+            if through_land:
                 self.engine.stats["approach_through_land"] += 1
                 continue
             self.last_emit[(s, a)] = t
@@ -207,6 +219,52 @@ class Approach(Detector):
         if not ei_rows:
             return RawEvents.empty(len(self.VALUES))
         return RawEvents(np.array(ei_rows, np.int64), np.array(ef_rows, np.float64), len(ei_rows))
+
+    def _entries_within_horizon(self, chunk: TrackChunk, rows: np.ndarray, r: Any, corr_m: np.ndarray,
+                                max_corr: float) -> list[tuple[int, int, int, float, float, float]]:
+        """(crossing k, fix i, asset a, minutes to the corridor, metres to the line, speed m/s) of the first
+        crossing of each asset per fix (crossings are sorted by pair then frac) that enters the corridor
+        within the horizon."""
+        out = []
+        seen_pair: set[tuple[int, int]] = set()
+        pair_idx = np.asarray(r.pair_idx)
+        for k in range(len(r)):
+            pr = int(pair_idx[k])
+            i = int(rows[pr])
+            a = int(r.asset_idx[k])
+            if (pr, a) in seen_pair:
+                continue
+            seen_pair.add((pr, a))
+            p = self.P[chunk.profile[i]]
+            speed = chunk.sog[i] * KNOT_MS
+            d_line = float(r.frac[k]) * (speed * (p[_HORIZON] * 60.0) + max_corr)
+            ang = max(float(r.angle_deg[k]), 5.0)
+            eta_corr = max(0.0, d_line - corr_m[a] / np.sin(np.radians(ang))) / speed / 60.0
+            if eta_corr <= p[_HORIZON]:
+                out.append((k, i, a, eta_corr, d_line, speed))
+        return out
+
+    def _blocked(self, chunk: TrackChunk, r: Any, pending: list[tuple[int, int, int, float, float, float]]
+                 ) -> np.ndarray:
+        """Which pending predicted paths cross land, judged in one compiled pass over every one that can still
+        emit (not held back by a cooldown that began before this chunk)."""
+        blocked = np.zeros(len(pending), bool)
+        if self._land is None or not pending:
+            return blocked
+        fx = chunk.fixes
+        ask, ks, idx = [], [], []
+        for j, (k, i, a, *_) in enumerate(pending):
+            last = self.last_emit.get((int(chunk.slot[i]), a))
+            if last is None or int(fx.ts[i]) - last >= self.P[chunk.profile[i]][_COOLDOWN] * 1000:
+                ask.append(j)
+                ks.append(k)
+                idx.append(i)
+        if ask:
+            k, i = np.asarray(ks), np.asarray(idx)
+            blocked[ask] = paths_blocked(fx.lat[i], fx.lon[i], np.asarray(r.lat, np.float64)[k],
+                                         np.asarray(r.lon, np.float64)[k], self.P[chunk.profile[i], _LAND_MARGIN],
+                                         *self._land)
+        return blocked
 
     def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
         ev = super().evidence(v, params, subtype)

@@ -14,6 +14,7 @@ import numba as nb
 import numpy as np
 
 from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
+from seawarden.detect.detectors.context import cell_is_land, mask_frame, on_land
 from seawarden.track.state import NO_TIME
 from seawarden.track.tracker import BRK_ALTERNATE, BRK_JUMP, TrackChunk
 
@@ -68,29 +69,6 @@ def _kernel(P, slot, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset
     return ei, ef, n
 
 
-def _mask_frame(globe: Any) -> tuple:
-    """The GLOBE mask and its axes as global_land_mask.is_land reads them (first cell, step, clamps)."""
-    la, lo = globe._lat, globe._lon
-    return (globe._mask, float(la[0]), float(la[1] - la[0]), float(la.min()), float(la.max()),
-            float(lo[0]), float(lo[1] - lo[0]), float(lo.min()), float(lo.max()))
-
-
-@nb.njit(cache=True, nogil=True)
-def _on_land(lat, lon, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min, lon_max):
-    """global_land_mask.is_land for every fix in one compiled pass (same clamps and truncation);
-    non-finite or out-of-range positions are not land (the tracker never passes them)."""
-    out = np.zeros(lat.size, np.bool_)
-    for i in range(lat.size):
-        y = lat[i]
-        x = lon[i]
-        if not (-90.0 <= y <= 90.0 and -180.0 <= x <= 180.0):
-            continue
-        y = min(max(y, lat_min), lat_max)
-        x = min(max(x, lon_min), lon_max)
-        out[i] = not ocean[int((y - lat0) / dlat), int((x - lon0) / dlon)]
-    return out
-
-
 @nb.njit(cache=True, nogil=True)
 def _rings_on_land(lat, lon, idx, k, radii, cos_a, sin_a, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min,
                    lon_max, out):
@@ -102,9 +80,7 @@ def _rings_on_land(lat, lon, idx, k, radii, cos_a, sin_a, ocean, lat0, dlat, lat
             for q in range(cos_a.size):
                 la = min(max(lat[i] + r * cos_a[q], -89.99), 89.99)
                 lo = (lon[i] + r * sin_a[q] / k[j] + 180.0) % 360.0 - 180.0
-                y = min(max(la, lat_min), lat_max)
-                x = min(max(lo, lon_min), lon_max)
-                if ocean[int((y - lat0) / dlat), int((x - lon0) / dlon)]:
+                if not cell_is_land(la, lo, ocean, lat0, dlat, lat_min, lat_max, lon0, dlon, lon_min, lon_max):
                     out[i] = False
                     break
             if not out[i]:
@@ -124,8 +100,8 @@ def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarr
         from global_land_mask import globe
     except ImportError:  # optional dependency (extra "context"): no land test without it
         return np.zeros(lat.shape[0], bool)
-    frame = _mask_frame(globe)
-    out = _on_land(np.clip(lat, -89.99, 89.99), np.asarray(lon, np.float64), *frame)
+    frame = mask_frame(globe)
+    out = on_land(np.clip(lat, -89.99, 89.99), np.asarray(lon, np.float64), *frame)
     idx = np.flatnonzero(out)
     if not idx.size:
         return out

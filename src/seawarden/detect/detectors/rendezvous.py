@@ -127,6 +127,34 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
 
 
 @nb.njit(cache=True, nogil=True)
+def _read_by_a_scan(tick_ms, tick0, slot, sub, ts, nslots):
+    """Fixes whose state a pair scan can read: _kernel keeps only a vessel's latest fix, and a fix
+    overwritten by the vessel's next one before any scan ran is never looked at. The scans are
+    counted exactly as _kernel fires them (a tick beyond the highest seen); the last fix of each
+    vessel in the chunk is kept for the scans of later chunks."""
+    n = ts.shape[0]
+    scans = np.empty(n, np.int64)
+    tick = tick0
+    c = 0
+    for i in range(n):
+        tk = ts[i] // tick_ms
+        if tk > tick:
+            if tick != NO_TIME:
+                c += 1
+            tick = tk
+        scans[i] = c
+    nxt = np.full(nslots, -1, np.int64)  # scans counted at the vessel's next fix (-1: none in the chunk)
+    out = np.zeros(n, np.bool_)
+    for i in range(n - 1, -1, -1):
+        if sub[i] != 0:
+            continue
+        s = slot[i]
+        out[i] = nxt[s] < 0 or nxt[s] > scans[i]
+        nxt[s] = scans[i]
+    return out
+
+
+@nb.njit(cache=True, nogil=True)
 def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr, asset, nslots,
             v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, pairs, tick, ei, ef):
     n = 0
@@ -191,7 +219,9 @@ class Rendezvous(Detector):
         st = self.state.arrays
         fx = chunk.fixes
         away = ~chunk.in_anchorage
-        slow = np.flatnonzero(chunk.sog_fast <= float(self.profiles[0]["max_sog_kn"]))
+        # the context layers (the nearest WPI port above all) are looked up only for slow fixes a scan will read
+        read = _read_by_a_scan(self.tick_ms, self.tick[0], chunk.slot, chunk.sub, fx.ts, len(self.engine.tracker.vessels))
+        slow = np.flatnonzero(read & (chunk.sog_fast <= float(self.profiles[0]["max_sog_kn"])))
         if slow.size and (self._excl is not None or self._ports is not None or self._inland is not None):
             away = away.copy()
             if self._excl is not None:
