@@ -12,8 +12,9 @@ from pathlib import Path
 
 from seawarden.ingest.fetch import FetchError, Progress, active_mirror, cache_root, fetch
 
-#: what the demo reads: tracks for the scenario; the default asset set (cables, HVDC/AC links, gas pipelines)
-DEMO_DATASETS = ("noaa-us-coastal", "telegeography", "gridkit", "scigrid-gas")
+#: what the demo reads: tracks for the scenario, the real Gulf picture its traffic is laid on (lanes and
+#: berths); the default asset set (cables, HVDC/AC links, gas pipelines)
+DEMO_DATASETS = ("noaa-us-coastal", "digitraffic-snapshot", "telegeography", "gridkit", "scigrid-gas")
 
 
 def demo_data_root(explicit: Path | None = None, progress: Progress | None = None) -> Path:
