@@ -103,11 +103,14 @@ def test_drift_heading_diverges_from_cog_at_low_speed(ny):
     assert set(sub["nav_status"].to_numpy(zero_copy_only=False)[m]) == {1}
 
 
-def test_ais_gap_silences_only_the_host_and_flags_impossible_reappearance(ny):
+def test_ais_gap_silences_only_the_host_and_flags_impossible_reappearance(ny, fa1):
     host = _host(ny)
     tr = inj.track_of(ny, host)
     t0 = int(tr.ts[200])
-    out = inj.inject_ais_gap(ny, host, start_ms=t0, hours=1.0, reappear_shift_m=(150_000.0, 0.0))
+    far = inj.inject_ais_gap(ny, host, start_ms=t0, hours=1.0, reappear_shift_m=(150_000.0, 0.0))
+    assert [lab["type"] for lab in far.labels] == ["position_jump"], "no asset named: no ais_gap expected"
+    assert far.labels[0]["notes"]["gap_h"] >= 1.0
+    out = inj.inject_ais_gap(ny, host, start_ms=t0, hours=1.0, reappear_shift_m=(150_000.0, 0.0), asset=fa1)
     gap, jump = out.labels
     s, e = parse_iso_ms(gap["start"]), parse_iso_ms(gap["end"])
     ts = out.positions["ts"].cast(pa.int64()).to_numpy()

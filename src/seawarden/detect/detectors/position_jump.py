@@ -4,6 +4,15 @@ that are each internally plausible -- what GFW's segmenter separates into two se
 
 The tracker decides reachability (track.max_speed_kn / noise_m); this detector turns its break
 codes into events and suppresses per-jump noise once a two-ship situation is established.
+
+A reappearance after a silence longer than the tracker's segment gap (1 h) starts a new segment
+that the tracker does not judge; an impossible one (spoofing, a second ship on the MMSI) is
+exactly what an operator wants flagged, so it is judged here by the same rule up to
+`max_silence_s`. The rule needs no time-dependent threshold: the straight-line speed across a
+silence is a lower bound of the speed the ship must have made, so a longer silence never makes
+an impossible reappearance possible, and the noise allowance (noise_m) that protects short
+intervals is negligible over an hour. The bound keeps out MMSIs re-issued or reused after days
+(GFW's segmenter likewise stops linking positions after max_hours = 24 h, pipe-segment defaults).
 """
 
 from __future__ import annotations
@@ -15,20 +24,39 @@ import numpy as np
 
 from seawarden.detect.base import Detector, RawEvents, clamp_severity, crossed, emit
 from seawarden.detect.detectors.context import cell_is_land, mask_frame, on_land
+from seawarden.track.geo import KNOT_MS, haversine_m
 from seawarden.track.state import NO_TIME
-from seawarden.track.tracker import BRK_ALTERNATE, BRK_JUMP, TrackChunk
+from seawarden.track.tracker import BRK_ALTERNATE, BRK_GAP, BRK_JUMP, TrackChunk
 
 SUB_SPEED, SUB_LAND, SUB_TWO = 0, 1, 2
 
 
 @nb.njit(cache=True, nogil=True)
-def _kernel(P, slot, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset, in_corr,
-            alt_n, alt_first, two_open, two_start, two_last, land_last, ei, ef):
+def _kernel(P, vmax_kn, noise_m, slot, sub, brk, prof, ts, lat, lon, plat, plon, pts, dist, land, asset, in_corr,
+            alt_n, alt_first, two_open, two_start, two_last, land_last, seen_ts, seen_lat, seen_lon, ei, ef):
     n = 0
     for i in range(ts.shape[0]):
         s = slot[i]
         p = P[prof[i]]
-        need, window = p[0], p[1] * 1000
+        need, window, max_silence = p[0], p[1] * 1000, p[3] * 1000
+        if sub[i] == 0:
+            # a reappearance after a silence longer than the tracker's segment gap starts a new segment
+            # unjudged: judge it here, by the tracker's own rule (distance beyond the noise over the time)
+            if brk[i] == BRK_GAP and seen_ts[s] != NO_TIME and ts[i] - seen_ts[s] <= max_silence:
+                dt = (ts[i] - seen_ts[s]) / 1000.0
+                d = haversine_m(seen_lat[s], seen_lon[s], lat[i], lon[i])
+                if d > noise_m and (d - noise_m) / dt > vmax_kn * KNOT_MS:
+                    ei, ef, n = emit(ei, ef, n, i + 1, s, 1, seen_ts[s], ts[i], ts[i], asset[i], -1, prof[i],
+                                     SUB_SPEED, lat[i], lon[i])
+                    ef[n - 1, 2] = d
+                    ef[n - 1, 3] = dt
+                    ef[n - 1, 4] = d / dt / KNOT_MS
+                    ef[n - 1, 6] = seen_lat[s]
+                    ef[n - 1, 7] = seen_lon[s]
+                    ef[n - 1, 8] = 1.0 if in_corr[i] else 0.0
+            seen_ts[s] = ts[i]
+            seen_lat[s] = lat[i]
+            seen_lon[s] = lon[i]
         # close a two-ship situation when the second transmitter has been quiet for the window
         if two_open[s] and ts[i] - two_last[s] > window:
             ei, ef, n = emit(ei, ef, n, i + 1, s, 1, two_start[s], two_last[s], ts[i], asset[i], -1, prof[i], SUB_TWO,
@@ -114,12 +142,13 @@ def deep_inland(lat: np.ndarray, lon: np.ndarray, margin_deg: float) -> np.ndarr
 
 class PositionJump(Detector):
     name = "position_jump"
-    PARAMS = ("two_ship_alternations", "two_ship_window_s", "land_margin_deg")
+    PARAMS = ("two_ship_alternations", "two_ship_window_s", "land_margin_deg", "max_silence_s")
     VALUES = ("distance_m", "dt_s", "implied_kn", "alternations", "from_lat", "from_lon", "in_corridor")
     SUBTYPES = ("impossible_speed", "on_land", "two_ships")
     STATE = {"alt_n": (np.int64, 0, ()), "alt_first": (np.int64, NO_TIME, ()), "two_open": (np.int8, 0, ()),
              "two_start": (np.int64, NO_TIME, ()), "two_last": (np.int64, NO_TIME, ()),
-             "land_last": (np.int64, NO_TIME, ())}
+             "land_last": (np.int64, NO_TIME, ()), "seen_ts": (np.int64, NO_TIME, ()),
+             "seen_lat": (np.float64, np.nan, ()), "seen_lon": (np.float64, np.nan, ())}
 
     def process(self, chunk: TrackChunk) -> RawEvents:
         st = self.state.arrays
@@ -129,10 +158,12 @@ class PositionJump(Detector):
         else:
             land = np.zeros(len(fx), bool)
         ei, ef = self.buffers()
-        ei, ef, n = _kernel(self.P, chunk.slot, chunk.brk, chunk.profile, fx.ts, fx.lat, fx.lon, chunk.prev_lat,
-                            chunk.prev_lon, chunk.prev_ts, chunk.dist_m, land, chunk.asset, chunk.in_corridor,
-                            st["alt_n"], st["alt_first"], st["two_open"], st["two_start"], st["two_last"],
-                            st["land_last"], ei, ef)
+        track = self.engine.config.track
+        ei, ef, n = _kernel(self.P, float(track.max_speed_kn), float(track.noise_m), chunk.slot, chunk.sub, chunk.brk,
+                            chunk.profile, fx.ts, fx.lat, fx.lon, chunk.prev_lat, chunk.prev_lon, chunk.prev_ts,
+                            chunk.dist_m, land, chunk.asset, chunk.in_corridor, st["alt_n"], st["alt_first"],
+                            st["two_open"], st["two_start"], st["two_last"], st["land_last"], st["seen_ts"],
+                            st["seen_lat"], st["seen_lon"], ei, ef)
         return RawEvents(ei, ef, n)
 
     def evidence(self, v: dict[str, float], params: dict[str, Any], subtype: str) -> dict[str, Any]:
@@ -141,6 +172,7 @@ class PositionJump(Detector):
         if subtype == "impossible_speed":
             ev["implied_kn"] = crossed(v["implied_kn"], track.max_speed_kn)
             ev["distance_m"] = crossed(v["distance_m"], track.noise_m)
+            ev["across_silence"] = bool(v["dt_s"] > track.segment_gap_s)  # a reappearance, not a jump in the track
         elif subtype == "two_ships":
             ev["alternations"] = crossed(v["alternations"], params["two_ship_alternations"])
         elif subtype == "on_land":

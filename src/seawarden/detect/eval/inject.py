@@ -439,6 +439,11 @@ def inject_ais_gap(positions: pa.Table, mmsi: int, *, start_ms: float, hours: fl
     With ``reappear_shift_m`` = (east, north) the track after the gap is translated, so the
     vessel reappears elsewhere; if the implied speed across the gap exceeds 40 kn a
     ``position_jump`` label is added at the reappearance.
+
+    The ``ais_gap`` label is added only for a silence near ``asset``: ais_gap watches silences
+    near protected assets (a silence far from every asset is routine AIS coverage, not a threat
+    to the seabed), so a silence given without an asset expects no ais_gap event; what makes it
+    suspicious is the reappearance, which position_jump reports with the silence as evidence.
     """
     track = track_of(positions, mmsi)
     end_ms = start_ms + hours * 3_600_000
@@ -463,11 +468,15 @@ def inject_ais_gap(positions: pa.Table, mmsi: int, *, start_ms: float, hours: fl
     _, _, dist = GEOD.inv(track.lon[i_last], track.lat[i_last], re_lon, re_lat)
     gap_s = (track.ts[i_next] - track.ts[i_last]) / 1000.0
     implied = dist / gap_s / KN_TO_MS
-    labels = [_label(scenario, "ais_gap", mmsi, track.ts[i_last], track.ts[i_next], asset, gap_h=round(gap_s / 3600, 3),
-                     reappear_km=round(dist / 1000, 3), implied_speed_kn=round(implied, 2))]
+    labels = []
+    if asset is not None:
+        labels.append(_label(scenario, "ais_gap", mmsi, track.ts[i_last], track.ts[i_next], asset,
+                             gap_h=round(gap_s / 3600, 3), reappear_km=round(dist / 1000, 3),
+                             implied_speed_kn=round(implied, 2)))
     if implied > MAX_PLAUSIBLE_KN:
         labels.append(_label(scenario, "position_jump", mmsi, track.ts[i_next], track.ts[i_next], asset,
-                             kind="impossible_reappearance", implied_speed_kn=round(implied, 2)))
+                             kind="impossible_reappearance", gap_h=round(gap_s / 3600, 3),
+                             reappear_km=round(dist / 1000, 3), implied_speed_kn=round(implied, 2)))
     return Injected(out, None, labels)
 
 
