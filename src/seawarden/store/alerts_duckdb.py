@@ -29,6 +29,9 @@ _ALERT_COLS = ("alert_id", "kind", "mmsi", "asset_id", "asset_name", "status", "
 _ACTIVE_SQL = ", ".join(f"'{s}'" for s in ACTIVE)
 
 _TSTZ = pa.timestamp("us", tz="UTC")
+#: up to this many rows a commit writes a table with one VALUES statement; above, through Arrow. Registering an
+#: Arrow table costs ~2 ms whatever its size, and most live commits write one to three rows per table.
+_VALUES_MAX_ROWS = 8
 #: Arrow layouts of the rows one commit writes (columns in table order), so a commit is one set-based
 #: INSERT per table: DuckDB's executemany costs ~2 ms a row, which held live alerts back by seconds.
 _EVENT_ROWS = pa.schema([
@@ -292,8 +295,14 @@ class DuckDBAlertStore(SqlAlertReads):
             for table, rows, schema, verb, key in (("events", ev_rows, _EVENT_ROWS, "INSERT OR REPLACE", 0),
                                                    ("alerts", al_rows, _ALERT_ROWS, "INSERT OR REPLACE", 0),
                                                    ("alert_history", tr_rows, _HISTORY_ROWS, "INSERT", None)):
-                if rows:
-                    self._insert_rows(table, _rows_table(rows, schema, key), verb)
+                if key is not None:
+                    rows = list({r[key]: r for r in rows}.values())  # what row-by-row upserts would leave
+                if len(rows) > _VALUES_MAX_ROWS:
+                    self._insert_rows(table, _rows_table(rows, schema, None), verb)
+                elif rows:
+                    marks = ", ".join(["(" + ", ".join("?" * len(schema)) + ")"] * len(rows))
+                    self._con.execute(f"{verb} INTO {table} ({', '.join(schema.names)}) VALUES {marks}",
+                                      [v for r in rows for v in r])
 
     def _insert_rows(self, table: str, rows: pa.Table, verb: str) -> None:
         name = f"_commit_{table}"

@@ -1,14 +1,20 @@
 """The running service: inputs -> DetectionEngine -> AlertPipeline -> sinks, store appends batched, plus the live feed.
 
 Producers (one thread for the paced file replay, one per live socket) put decoded batches on a
-bounded queue; one consumer thread owns every write. Detection runs as soon as rows arrive, on
-everything already waiting in the queue (micro-batching by backlog: one detector call and one
-alert transaction per drain, so a burst costs one call, not one per 50 ms socket chunk, and an
-idle feed is never held back waiting for a batch to fill). Store appends are batched apart, at
-most every ``flush_interval_s`` (one transaction per flush) or ``flush_rows`` rows, because a DuckDB
-append costs milliseconds whatever its size. Writes happen under ``lock``, the lock operator
-actions from the API take too, so the one DuckDB writer connection is never used by two threads
-at once. The live positions feed is updated as rows arrive, so the map moves between flushes.
+bounded queue. The ingest thread detects as soon as rows arrive, on everything already waiting in
+the queue (micro-batching by backlog: one detector call per drain, so a burst costs one call, not
+one per 50 ms socket chunk, and an idle feed is never held back waiting for a batch to fill).
+The writer thread owns every store write: the alert pipeline (one transaction per detector call)
+first, then the AIS appends, batched at most every ``flush_interval_s`` or ``flush_rows`` rows
+because a DuckDB append costs milliseconds whatever its size.
+
+Why two threads: detection never waits for the database and the database never waits for
+detection. Alerts were held back by whatever the one loop was doing when they became due (an
+append of a second of AIS, the previous burst's commit); now an alert waits at most for the write
+in progress, and the events of a detector call are committed while the next call runs (the
+kernels and DuckDB release the GIL). Writes happen under ``lock``, the lock operator actions from
+the API take too, so the one DuckDB writer connection is never used by two threads at once. The
+live positions feed is updated as rows arrive, so the map moves between flushes.
 
 Stopping (Ctrl-C / SIGTERM -> :meth:`WatchService.stop`) closes the inputs, stores what was
 already decoded, flushes the detectors (open events close) and the alert sinks.
@@ -20,7 +26,7 @@ import logging
 import queue
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -60,11 +66,59 @@ class _Done:
 _END = object()
 
 
+class _Writes:
+    """The writer's two inboxes: detector events (taken first: alerts must not wait behind AIS appends) and
+    store work in order (appends and ingested-marks; bounded, so a slow store holds the feed back, not memory)."""
+
+    def __init__(self, store_max: int) -> None:
+        self._cv = threading.Condition()
+        self._events: deque[list] = deque()
+        self._store: deque[Any] = deque()
+        self._store_max = store_max
+        self.closed = False  # the writer failed: nothing will take work any more (never block on it)
+
+    def close(self) -> None:
+        with self._cv:
+            self.closed = True
+            self._cv.notify_all()
+
+    def put_events(self, events: list) -> None:
+        if events:
+            with self._cv:
+                self._events.append(events)
+                self._cv.notify_all()
+
+    def put_store(self, item: Any) -> None:
+        with self._cv:
+            self._cv.wait_for(lambda: self.closed or len(self._store) < self._store_max)
+            self._store.append(item)
+            self._cv.notify_all()
+
+    def get(self) -> tuple[str, Any]:
+        """("events", the events of every detector call waiting, in order) or ("store", a batch, a _Done or _END).
+
+        Events waiting together go to the pipeline in one call (one transaction): when the writer falls
+        behind, the backlog is absorbed in one commit instead of one per detector call.
+        """
+        with self._cv:
+            self._cv.wait_for(lambda: self._events or self._store)
+            self._cv.notify_all()
+            if self._events:
+                events = [e for call in self._events for e in call]
+                self._events.clear()
+                return "events", events
+            return "store", self._store.popleft()
+
+    def pending(self) -> int:
+        with self._cv:
+            return len(self._events) + len(self._store)
+
+
 class WatchService:
     def __init__(self, db: DuckDBStore, inputs: list[Input], pipeline: AlertPipeline, *, feed: PositionFeed,
                  lock: threading.RLock, index=None, detect_config: DetectConfig | None = None, speed: float | None = None,
                  loop: bool = False, flush_interval_s: float = 1.0, flush_rows: int = 200_000, queue_batches: int = 256,
-                 step_s: float = 0.5, detect_rows: int = 50_000) -> None:
+                 step_s: float = 0.5, detect_rows: int = 50_000, writes_queued: int = 64) -> None:
         self.db, self.inputs, self.pipeline, self.feed, self.lock = db, inputs, pipeline, feed, lock
         self.detect_config = detect_config or DetectConfig.load()
         self.engine = DetectionEngine(self.detect_config, index)
@@ -75,7 +129,7 @@ class WatchService:
         self.queue: queue.Queue = queue.Queue(maxsize=queue_batches)
         self.stop_event = threading.Event()
         self.replay_done = threading.Event()  # every file input replayed (and not looping)
-        self.stopped = threading.Event()  # the consumer has flushed everything and ended
+        self.stopped = threading.Event()  # the writer has stored everything and ended
         self.stats: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
         self.events_by_type: Counter[str] = Counter()
@@ -89,6 +143,8 @@ class WatchService:
         self._pending_store: list[DecodedBatch] = []
         self._pending_rows = 0
         self._last_flush = time.monotonic()
+        self._engine_lock = threading.Lock()  # the detectors: the ingest thread, or an asset change from the API
+        self._writes = _Writes(writes_queued)
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -100,7 +156,8 @@ class WatchService:
             self.replay_done.set()
         self._producers = producers
         consumer = threading.Thread(target=self._consume, args=(len(producers),), name="seawarden-ingest", daemon=True)
-        self._threads = [*producers, consumer]
+        writer = threading.Thread(target=self._write, name="seawarden-writer", daemon=True)
+        self._threads = [*producers, consumer, writer]
         for t in self._threads:
             t.start()
 
@@ -117,13 +174,15 @@ class WatchService:
         """Counters for /api/health, /api/metrics and the SSE stats frame."""
         return {**self.stats, "rejected": dict(self.rejected), "events_by_type": dict(self.events_by_type),
                 "alert_changes": dict(self.changes), "passes": self.passes, "replay_done": self.replay_done.is_set(),
-                "queue": self.queue.qsize(), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
+                "queue": self.queue.qsize(), "writes_queued": self._writes.pending(), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
 
     def replace_index(self, index) -> None:
         """New assets: close what the old detectors had open, then detect against the new index."""
-        with self.lock:
-            self._handle(self.engine.flush())
+        with self._engine_lock:
+            events = self.engine.flush()
             self.engine = DetectionEngine(self.detect_config, index)
+        with self.lock:
+            self._handle(events)
 
     # -- producers -----------------------------------------------------------------------------
     def _put(self, item: Any) -> bool:
@@ -217,9 +276,7 @@ class WatchService:
                     elif isinstance(item, _Done):
                         self._detect()
                         self._flush()
-                        if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
-                            with self.lock:
-                                self.db.mark_ingested(item.fingerprint, item.name, item.stats)
+                        self._writes.put_store(item)  # marked once the rows before it are stored
                     else:
                         self._receive(*item)
                     if self._detect_rows >= self.detect_rows:
@@ -233,11 +290,37 @@ class WatchService:
                                             or self._pending_rows >= self.flush_rows):
                     self._flush()
             self._flush()
-            with self.lock:
-                self._handle(self.engine.flush())
+            with self._engine_lock:
+                self._writes.put_events(self.engine.flush())
         except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
             self.errors.append(f"ingest loop: {exc!r}")
             log.exception("ingest loop failed")
+        finally:
+            self._writes.put_store(_END)
+
+    # -- the writer: every store write happens here (or in an operator action, under the same lock) --
+    def _write(self) -> None:
+        try:
+            while True:
+                kind, item = self._writes.get()
+                if kind == "events":
+                    with self.lock:
+                        self._handle(item)
+                elif item is _END:
+                    return
+                elif isinstance(item, _Done):
+                    if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
+                        with self.lock:
+                            self.db.mark_ingested(item.fingerprint, item.name, item.stats)
+                elif item.n_rows:
+                    with self.lock:
+                        self.db.append(item)
+                    self.stats["store_appends"] += 1
+                    self.stats["stored_rows"] += item.n_rows
+        except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
+            self.errors.append(f"store writer: {exc!r}")
+            log.exception("store writer failed")
+            self._writes.close()
         finally:
             self.stopped.set()
 
@@ -273,21 +356,17 @@ class WatchService:
         batch = self._pending[0] if len(self._pending) == 1 else DecodedBatch.concat(self._pending)
         self._pending, self._detect_rows = [], 0
         self.stats["detect_calls"] += 1
-        with self.lock:
-            self._handle(self.engine.process(batch))
+        with self._engine_lock:
+            self._writes.put_events(self.engine.process(batch))
 
     def _flush(self) -> None:
-        """Append the rows received since the last flush to the store, in one transaction."""
+        """Hand the rows received since the last flush to the writer (one append, one transaction)."""
         self._last_flush = time.monotonic()
         if not self._pending_store:
             return
         store = DecodedBatch.concat(self._pending_store)
         self._pending_store, self._pending_rows = [], 0
-        if store.n_rows:
-            with self.lock:
-                self.db.append(store)
-            self.stats["store_appends"] += 1
-            self.stats["stored_rows"] += store.n_rows
+        self._writes.put_store(store)
 
     def _handle(self, events: list) -> None:
         if not events:

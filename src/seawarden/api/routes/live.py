@@ -103,11 +103,12 @@ async def _events(request: Request, console: Console, hub_sub, client: LiveClien
             done, _ = await asyncio.wait({get_task, wake_task}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
             wake_task.cancel()
             if get_task in done:
-                change = get_task.result()
+                changes = [get_task.result()]
                 get_task = None
-                yield sse("alert", change_payload(change))
                 while not hub_sub._queue.empty():
-                    yield sse("alert", change_payload(hub_sub._queue.get_nowait()))
+                    changes.append(hub_sub._queue.get_nowait())
+                # one write for a burst: a few hundred alerts opened by one detector call were one send each
+                yield b"".join(sse("alert", change_payload(c)) for c in changes)
             if client.pending:
                 client.wake.clear()
                 vessels, client.pending = list(client.pending.values()), {}
