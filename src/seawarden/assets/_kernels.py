@@ -22,6 +22,8 @@ import math
 import numba as nb
 import numpy as np
 
+from seawarden.numba_hash import fib_hash
+
 A = 6378137.0
 F = 1.0 / 298.257223563
 E2 = F * (2.0 - F)
@@ -265,12 +267,6 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
 CACHE_EMPTY = -1
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _hash(key: int, mask: int) -> int:
-    h = (key * 0x9E3779B97F4A7C15) & 0x7FFFFFFFFFFFFFFF
-    return (h >> 17) & mask
-
-
 @nb.njit(cache=True, nogil=True)
 def _rehash(hkeys, hvals, cap):
     nk = np.full(cap, CACHE_EMPTY, dtype=np.int64)
@@ -280,7 +276,7 @@ def _rehash(hkeys, hvals, cap):
         k = hkeys[j]
         if k == CACHE_EMPTY:
             continue
-        h = _hash(k, mask)
+        h = fib_hash(k, mask)
         while nk[h] != CACHE_EMPTY:
             h = (h + 1) & mask
         nk[h] = k
@@ -367,7 +363,7 @@ def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, ro
             fr = int(math.floor((py + 90.0) / fine_deg))
             fc = int(math.floor((px + 180.0) / fine_deg)) % ncol
             key = fr * ncol + fc
-            h = _hash(key, mask)
+            h = fib_hash(key, mask)
             while hkeys[h] != CACHE_EMPTY and hkeys[h] != key:
                 h = (h + 1) & mask
             if hkeys[h] == CACHE_EMPTY:
@@ -395,7 +391,7 @@ def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, ro
                 if 2 * ncells > hkeys.size:
                     hkeys, hvals = _rehash(hkeys, hvals, 2 * hkeys.size)
                     mask = hkeys.size - 1
-                    h = _hash(key, mask)
+                    h = fib_hash(key, mask)
                     while hkeys[h] != key:
                         h = (h + 1) & mask
             cell = hvals[h]

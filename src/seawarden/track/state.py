@@ -11,6 +11,8 @@ from typing import Any
 import numba as nb
 import numpy as np
 
+from seawarden.numba_hash import fib_hash
+
 NO_TIME = np.iinfo(np.int64).min
 
 
@@ -43,12 +45,6 @@ class SlotArrays:
 _EMPTY_KEY = -1
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _hash(key: int, mask: int) -> int:
-    h = (key * 0x9E3779B97F4A7C15) & 0x7FFFFFFFFFFFFFFF
-    return (h >> 17) & mask
-
-
 @nb.njit(cache=True, nogil=True)
 def _slots_kernel(mmsi, start, keys, vals, mmsi_of, count, out) -> int:
     """Slot of rows start.. by open addressing (keys/vals: MMSI -> slot); unseen MMSIs get the
@@ -58,7 +54,7 @@ def _slots_kernel(mmsi, start, keys, vals, mmsi_of, count, out) -> int:
     n = count[0]
     for i in range(start, mmsi.size):
         m = np.int64(mmsi[i])
-        h = _hash(m, mask)
+        h = fib_hash(m, mask)
         while keys[h] != _EMPTY_KEY and keys[h] != m:
             h = (h + 1) & mask
         if keys[h] == _EMPTY_KEY:
@@ -82,7 +78,7 @@ def _rehash(keys, vals, cap):
     for j in range(keys.size):
         if keys[j] == _EMPTY_KEY:
             continue
-        h = _hash(keys[j], mask)
+        h = fib_hash(keys[j], mask)
         while nk[h] != _EMPTY_KEY:
             h = (h + 1) & mask
         nk[h] = keys[j]
