@@ -8,10 +8,8 @@ kernel output into Arrow tables with NumPy, never one Python object per message.
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Literal
 
 import numba as nb
 import numpy as np
@@ -33,38 +31,10 @@ from seawarden.ingest.nmea.columns import (
     text_column,
 )
 from seawarden.ingest.nmea.layouts import DECODE_PLAN, Col, Text
+from seawarden.ingest.nmea.prefetch import prefetched
+from seawarden.ingest.nmea.scan import DEFAULT_TALKERS, Clock, LineScanner, ScannedChunk
 from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason
-
-Clock = Literal["receive"] | datetime | None
-
-#: NMEA 4.0 AIS talker ids, plus what real networks send: BY and SS (DMA's shore network), B2 (the Norwegian
-#: Coastal Administration's open stream) and "--" (a null talker seen in DMA's 2010 sample).
-DEFAULT_TALKERS = ("AB", "AD", "AI", "AN", "AR", "AS", "AT", "AX", "BS", "SA", "BY", "SS", "B2", "--")
-_TALKER_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
-
-
-def talker_table(talkers: tuple[str, ...] | list[str]) -> np.ndarray:
-    """A 128x128 table over the two talker bytes: True where the talker id is accepted."""
-    table = np.zeros((128, 128), dtype=np.bool_)
-    for t in talkers:
-        if len(t) != 2 or not set(t) <= _TALKER_CHARS:
-            raise ValueError(f"talker id must be two characters of A-Z, 0-9 or '-', got {t!r}")
-        table[ord(t[0]), ord(t[1])] = True
-    return table
-
-
-def clock_ms(clock: Clock, received_at: float | None) -> int:
-    """The fallback time (epoch ms) for sentences that carry none, or NO_TS."""
-    if clock is None:
-        return int(kernel.NO_TS)
-    if clock == "receive":
-        return int((received_at if received_at is not None else time.time()) * 1000)
-    if isinstance(clock, datetime):
-        when = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
-        return int(when.timestamp() * 1000)
-    raise ValueError(f"clock must be None, 'receive' or a datetime, got {clock!r}")
-
 
 @dataclass
 class _Fragment:
@@ -122,7 +92,13 @@ class _Parts:
 
 
 class NmeaDecoder:
-    """Decode a stream of NMEA bytes, fed in chunks of any size."""
+    """Decode a stream of NMEA bytes, fed in chunks of any size.
+
+    Two stages with separate state: a :class:`~seawarden.ingest.nmea.scan.LineScanner` (framing, the
+    compiled line scan and single-part decode) and this object (multi-part reassembly, de-duplication,
+    Arrow tables, statistics, quarantine). :meth:`feed` runs both in turn; :meth:`decode_chunks` runs
+    stage 1 of the next chunk in a worker thread, with the same results.
+    """
 
     def __init__(
         self,
@@ -135,20 +111,13 @@ class NmeaDecoder:
         fragment_timeout_s: float = 30.0,
         max_line: int = 4096,
     ) -> None:
-        clock_ms(clock, None)  # validate early
+        self._scanner = LineScanner(clock, talkers, max_line)
         self.origin = origin
         self.clock = clock
         self.quarantine = quarantine
         self.dedup_window_ms = None if dedup_window_s is None else int(dedup_window_s * 1000)
         self.fragment_timeout_ms = int(fragment_timeout_s * 1000)
         self.max_line = max_line
-        self._talkers = talker_table(talkers)
-        self._carry = b""
-        self._discarding = False
-        self._pending_ts = int(kernel.NO_TS)
-        self._pending_src = np.uint64(0)
-        self._frag_ts = int(kernel.NO_TS)
-        self._frag_src = np.uint64(0)
         self._fragments: dict[tuple[int, int, int, int], _PendingMessage] = {}
         self._oldest_fragment_ts = -(1 << 62)  # a lower bound on the times of pending fragments
         self._sources: dict[int, str] = {}
@@ -159,39 +128,50 @@ class NmeaDecoder:
     # ------------------------------------------------------------------ public API
     def feed(self, data: bytes, received_at: float | None = None) -> DecodedBatch:
         """Decode every complete line in ``carry + data``; keep the trailing partial line."""
-        stats = IngestStats()
-        if self._discarding:
-            nl = data.find(b"\n")
-            if nl < 0:
-                return DecodedBatch(stats=stats)
-            data = data[nl + 1 :]
-            self._discarding = False
-        if b"\n" not in data:  # no line completed: just carry (byte-at-a-time feeds stay cheap)
-            self._keep_partial(self._carry + data, stats)
-            return DecodedBatch(stats=stats)
-        buf = self._carry + data if self._carry else data
-        cut = buf.rfind(b"\n") + 1
-        self._keep_partial(buf[cut:], stats)
-        return self._decode(memoryview(buf)[:cut], received_at, stats)  # a view: no copy of the chunk
-
-    def _keep_partial(self, tail: bytes, stats: IngestStats) -> None:
-        """Carry an unterminated line to the next feed, unless it is already too long to be one."""
-        self._carry = tail
-        if len(tail) > self.max_line:
-            self._reject_raw(stats, Reason.LINE_TOO_LONG, tail[: self.max_line])
-            self._carry = b""
-            self._discarding = True  # drop the rest of this line, up to its newline
+        return self._finish(self._scanner.feed(data, received_at))
 
     def flush(self, received_at: float | None = None) -> DecodedBatch:
         """End of stream: decode a final unterminated line; unfinished multi-part messages are orphans."""
-        stats = IngestStats()
-        tail, self._carry = self._carry, b""
-        batch = self._decode(tail, received_at, stats) if tail.strip() else DecodedBatch(stats=stats)
-        for key in list(self._fragments):
-            self._orphan(batch.stats, key)
-        return batch
+        return self._finish(self._scanner.flush(received_at))
+
+    def decode_chunks(self, chunks: Iterable[bytes], received_at: float | None = None, *,
+                      flush: bool = True) -> Iterator[DecodedBatch]:
+        """``feed(c)`` for every chunk, then ``flush()`` (unless ``flush=False``), on two cores.
+
+        Stage 1 (and the iteration of ``chunks``, e.g. reading and unzipping a file) runs up to two
+        chunks ahead in a worker thread while this thread builds the batch of the current one; the
+        batches, statistics and quarantine lines are exactly those of the sequential calls. Exceptions
+        (from ``chunks`` or stage 1) are raised here after the batches before them; closing the
+        generator stops the worker.
+        """
+        def scans() -> Iterator[ScannedChunk]:
+            for chunk in chunks:
+                yield self._scanner.feed(chunk, received_at)
+            if flush:
+                yield self._scanner.flush(received_at)
+
+        for scanned in prefetched(scans(), name="seawarden-nmea-scan"):
+            yield self._finish(scanned)
+
+    @property
+    def _carry(self) -> bytes:
+        """The unterminated line held for the next feed."""
+        return self._scanner._carry
 
     # ------------------------------------------------------------------ internals
+    def _finish(self, scanned: ScannedChunk) -> DecodedBatch:
+        """Stage 2: everything after the scan, in stream order."""
+        stats = IngestStats()
+        for reason, line in scanned.framing_rejects:
+            self._reject_raw(stats, reason, line)
+        self._sources.update(scanned.new_names)
+        self.timestamped_sentences += scanned.timestamped
+        batch = self._decode(scanned, stats) if scanned.chunk is not None else DecodedBatch(stats=stats)
+        if scanned.end_of_stream:
+            for key in list(self._fragments):
+                self._orphan(batch.stats, key)
+        return batch
+
     def _reject_raw(self, stats: IngestStats, reason: Reason, line: bytes) -> None:
         stats.lines += 1
         stats.outcomes[reason] += 1
@@ -204,27 +184,16 @@ class NmeaDecoder:
             if self.quarantine is not None:
                 self.quarantine.write(Reason.ORPHAN_FRAGMENT, frag.line, self.origin)
 
-    def _decode(self, chunk: bytes | memoryview, received_at: float | None, stats: IngestStats) -> DecodedBatch:
+    def _decode(self, scanned: ScannedChunk, stats: IngestStats) -> DecodedBatch:
+        chunk = scanned.chunk
         arr = np.frombuffer(chunk, dtype=np.uint8)
-        (status, line_start, line_end, n_single, msg_arrays, frags, def_hash, def_start, def_end, self._pending_ts,
-         self._pending_src, self._frag_ts, self._frag_src) = kernel.scan_lines(
-            arr, self._talkers, np.int64(clock_ms(self.clock, received_at)), np.int64(self._pending_ts),
-            np.uint64(self._pending_src), np.int64(self._frag_ts), np.uint64(self._frag_src), self.max_line,
-        )  # scalars pinned to one numba signature: a Python int would type as int64 or uint64 by size
+        status, line_start, line_end, n_single, msg_arrays, frags = scanned.scan
         line_index, pstart, pend, fill, own, ts, src, mtype, mstatus, ints, texts, hashes = msg_arrays
-        kernel.decode_payloads_into(arr, pstart[:n_single], pend[:n_single], fill[:n_single], 0, mtype, mstatus, ints,
-                                    texts, hashes, *DECODE_PLAN)
         fr_line, fr_start, fr_end, fr_fill, fr_cnt, fr_num, fr_seq, fr_chan, fr_own, fr_ts, fr_src = frags
         outcome = status.astype(np.int16)
         stats.lines += len(status)
-        for h, a, b in zip(def_hash.tolist(), def_start.tolist(), def_end.tolist()):
-            if h not in self._sources:
-                self._sources[h] = bytes(chunk[a:b]).decode("ascii", "replace")
         rejected = (status > 0) & (status < 32)
         stats.sentences += n_single + len(fr_line) + int(np.count_nonzero(rejected))
-        fallback = clock_ms(self.clock, received_at)
-        self.timestamped_sentences += int(np.count_nonzero(ts[:n_single] != fallback))
-        self.timestamped_sentences += int(np.count_nonzero(fr_ts != fallback))
 
         n = n_single
         joined = np.empty(0, np.uint8)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -55,27 +56,35 @@ class NmeaFileSource:
             self.progress(total, total)
 
     def _file_batches(self, path: Path, done_before: int, total: int) -> Iterator[DecodedBatch]:
+        """One file's batches; reading, unzipping and the line scan run a chunk or two ahead in a
+        worker thread (:meth:`NmeaDecoder.decode_chunks`), with the batches of sequential feeds."""
         decoder = NmeaDecoder(origin=str(path), clock=self.clock, quarantine=self.quarantine)
         no_timestamp = 0
         raw = pa.OSFile(str(path))
         stream: pa.NativeFile = pa.CompressedInputStream(raw, "gzip") if is_gzip(path) else raw
-        try:
+        read_to: deque[int] = deque()  # on-disk offset after each chunk, for progress as each batch comes out
+
+        def chunks() -> Iterator[bytes]:
             while True:
                 try:
                     chunk = stream.read(self.chunk_bytes)
                 except OSError as exc:  # truncated or corrupt gzip: keep what decoded, say where it broke
                     raise OSError(f"{path}: cannot read further ({exc})") from exc
                 if not chunk:
-                    break
-                batch = decoder.feed(chunk)
+                    return
+                read_to.append(raw.tell())
+                yield chunk
+
+        batches = decoder.decode_chunks(chunks())
+        try:
+            for batch in batches:
                 no_timestamp += batch.stats.outcomes.get(Reason.NO_TIMESTAMP, 0)
-                if self.progress is not None:
-                    self.progress(done_before + raw.tell(), total)
+                offset = read_to.popleft() if read_to else None  # the flush batch has no chunk of its own
+                if offset is not None and self.progress is not None:
+                    self.progress(done_before + offset, total)
                 yield batch
-            batch = decoder.flush()
-            no_timestamp += batch.stats.outcomes.get(Reason.NO_TIMESTAMP, 0)
-            yield batch
         finally:
+            batches.close()  # stops the worker before the file closes under it
             stream.close()
             raw.close()
         if self.clock is None and no_timestamp and decoder.timestamped_sentences == 0:
