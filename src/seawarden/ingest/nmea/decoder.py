@@ -95,7 +95,7 @@ class NmeaDecoder:
     """Decode a stream of NMEA bytes, fed in chunks of any size.
 
     Two stages with separate state: a :class:`~seawarden.ingest.nmea.scan.LineScanner` (framing, the
-    compiled line scan and single-part decode) and this object (multi-part reassembly, de-duplication,
+    compiled line scan) and this object (payload decode, multi-part reassembly, de-duplication,
     Arrow tables, statistics, quarantine). :meth:`feed` runs both in turn; :meth:`decode_chunks` runs
     stage 1 of the next chunk in a worker thread, with the same results.
     """
@@ -189,6 +189,8 @@ class NmeaDecoder:
         arr = np.frombuffer(chunk, dtype=np.uint8)
         status, line_start, line_end, n_single, msg_arrays, frags = scanned.scan
         line_index, pstart, pend, fill, own, ts, src, mtype, mstatus, ints, texts, hashes = msg_arrays
+        kernel.decode_payloads_into(arr, pstart[:n_single], pend[:n_single], fill[:n_single], 0, mtype, mstatus, ints,
+                                    texts, hashes, *DECODE_PLAN)
         fr_line, fr_start, fr_end, fr_fill, fr_cnt, fr_num, fr_seq, fr_chan, fr_own, fr_ts, fr_src = frags
         outcome = status.astype(np.int16)
         stats.lines += len(status)
