@@ -380,6 +380,7 @@ def main() -> None:
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # the asset loaders configure logging; keep the report readable
 
+    load_before = os.getloadavg()
     t = time.time()
     enc, positions, static, draggers = build_feed(int(args.rate * args.seconds), args.draggers)
     sentences = sentences_from_bytes(enc.data)
@@ -454,6 +455,10 @@ def main() -> None:
           f"p50 {pct(peer_lat, 50):.0f} ms, p99 {pct(peer_lat, 99):.0f} ms (n={len(peer_lat)})")
     ratio = pct(lat, 99) / max(pct(peer_lat, 99), 1e-3) if len(lat) and len(peer_lat) else float("nan")
     print(f"ratio seawarden (decode+track+detect+alert+SSE) / pyais (decode only), p99 latency: {ratio:.1f}x")
+    load_after = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average (1/5/15 min) {' '.join(f'{v:.1f}' for v in load_before)} before, "
+          f"{' '.join(f'{v:.1f}' for v in load_after)} after" + (" -- SATURATED: latencies overstated" if max(
+              load_before[0], load_after[0]) > (os.cpu_count() or 1) else ""))
     ok = ingest_rate >= 0.98 * args.rate and dropped == 0 and pct(lat, 99) < 100
     print(f"SUMMARY throughput {ingest_rate:,.0f}/s (target {args.rate:,.0f}), sentence->alert p50 {pct(lat, 50):.0f} ms "
           f"p99 {pct(lat, 99):.0f} ms (target < 100), dropped {dropped:,.0f} (target 0), peer ratio p99 {ratio:.1f}x: "
