@@ -196,12 +196,16 @@ def test_file_source_pipelined_equals_sequential_decoder(shared_data: Path, tmp_
     assert len(seen) == len(expected) and offsets == sorted(offsets) and seen[-1] == (size, size)
 
 
+MIX = GARBAGE + [
+    b"!BSVDM,2,1,1,B,53uRcl02<VQA<A5B22098U=@tj2222222222220N3`?5540Ht@4jhAiC,0*62",
+    b"!BSVDM,2,2,1,B,`88888888888880,2*67",
+    b"$PGHP,1,2013,11,12,12,0,0,869,219,,2190074,1,05*12",
+    b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23",
+]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.sampled_from(GARBAGE + [b"!BSVDM,2,1,1,B,53uRcl02<VQA<A5B22098U=@tj2222222222220N3`?5540Ht@4jhAiC,0*62",
-                                                     b"!BSVDM,2,2,1,B,`88888888888880,2*67",
-                                                     b"$PGHP,1,2013,11,12,12,0,0,869,219,,2190074,1,05*12",
-                                                     b"!AIVDM,1,1,,A,13HOI:0P0000VOHLCnHQKwvL05Ip,0*23"]),
-                          st.integers(0, 80)), min_size=1, max_size=30),
+@given(st.lists(st.tuples(st.sampled_from(MIX), st.integers(0, 80)), min_size=1, max_size=30),
        st.lists(st.integers(1, 200), min_size=1, max_size=8))
 def test_any_mix_any_cuts_identical_to_sequential(lines, cuts) -> None:
     """Garbage, multi-part halves and $PGHP lines in any order, cut anywhere, with or without newlines."""
