@@ -8,7 +8,6 @@ and share its single-writer rule. Upserts use ``INSERT OR REPLACE`` on the prima
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ import pyarrow as pa
 
 from seawarden.alert.base import EVENT_LOG, AlertConflictError, KnownEvent
 from seawarden.alert.model import ACTIVE, Alert, AlertKey, Transition, utc_now
-from seawarden.detect.event import Event, iso
+from seawarden.detect.event import Event
 from seawarden.store.duckdb_store import MEMORY, DuckDBStore, _rel_to_table
 
 _ALERT_COLS = ("alert_id", "kind", "mmsi", "asset_id", "asset_name", "status", "severity", "title", "first_event_ms",
@@ -55,30 +54,10 @@ _HISTORY_ROWS = pa.schema([
 ])
 
 
-_EVENT_FIELDS = tuple(f.name for f in dataclasses.fields(Event))
-
-
-def _nested_dataclass(o: object) -> dict[str, Any]:
-    if dataclasses.is_dataclass(o) and not isinstance(o, type):
-        return dataclasses.asdict(o)
-    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
-
-
-def payload_json(e: Event) -> str:
-    """The text of ``e.to_json()`` without ``dataclasses.asdict``'s deep copy of the evidence.
-
-    Why: asdict walks every evidence track point (~1 ms an event); a burst of a few hundred events
-    spent most of its commit there, on the live path. Same keys, same order, same text.
-    """
-    d = {name: getattr(e, name) for name in _EVENT_FIELDS}
-    d["start"], d["end"], d["detected_at"] = iso(e.start), iso(e.end), iso(e.detected_at)
-    return json.dumps(d, separators=(",", ":"), allow_nan=False, default=_nested_dataclass)
-
-
 def event_rows(events: Sequence[tuple[Event, str | None]], recorded_at: datetime) -> list[tuple[Any, ...]]:
     """Rows of the events table (``_EVENT_ROWS`` order) for (event, alert id) pairs; both stores write these."""
     return [(e.event_id, e.type, e.subtype, e.mmsi, e.related_mmsi, e.asset_id, e.asset_name, e.start, e.end,
-             e.detected_at, e.lat, e.lon, e.severity, e.status, aid, recorded_at, payload_json(e)) for e, aid in events]
+             e.detected_at, e.lat, e.lon, e.severity, e.status, aid, recorded_at, e.to_json()) for e, aid in events]
 
 
 def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema, key: int | None = 0) -> pa.Table:
