@@ -9,7 +9,7 @@ the operator's acknowledge / resolve / dismiss -- is a :class:`Transition` in it
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
@@ -63,7 +63,7 @@ class Transition:
     event_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        d = {f.name: getattr(self, f.name) for f in fields(self)}  # all immutable: asdict's deep copy buys nothing
         d["at"] = self.at.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return d
 
@@ -109,7 +109,9 @@ class Alert:
         return twin
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
+        """Shallow, like ``snapshot``: only ``event_ids`` is mutable (asdict cost ~0.3 ms an alert on the live push)."""
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d["event_ids"] = list(self.event_ids)
         for k in ("created_at", "updated_at", "status_at"):
             v = getattr(self, k)
             d[k] = None if v is None else v.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
