@@ -7,68 +7,16 @@ result: batches still reach the engine one at a time and in order.
 
 from __future__ import annotations
 
-import queue
-import threading
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
+
+from seawarden.ingest.prefetch import prefetched
 
 if TYPE_CHECKING:
     from seawarden.detect.engine import DetectionEngine
     from seawarden.detect.event import Event
 
-T = TypeVar("T")
-
-_END = object()
-
-
-class _Failure:
-    def __init__(self, exc: BaseException) -> None:
-        self.exc = exc
-
-
-def prefetched(items: Iterable[T], depth: int = 1) -> Iterator[T]:
-    """Yield `items` in order while a worker thread computes up to `depth` items ahead.
-
-    The iterable is consumed entirely in the worker; its exceptions are re-raised here, in order.
-    Closing the generator early stops the worker after the item it is computing.
-    """
-    if depth < 1:
-        raise ValueError(f"depth must be >= 1, got {depth}")
-    q: queue.Queue[object] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(obj: object) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(obj, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def work() -> None:
-        try:
-            for item in items:
-                if not put(item):
-                    return
-        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            put(_Failure(exc))
-            return
-        put(_END)
-
-    worker = threading.Thread(target=work, name="seawarden-prefetch", daemon=True)
-    worker.start()
-    try:
-        while True:
-            obj = q.get()
-            if obj is _END:
-                return
-            if isinstance(obj, _Failure):
-                raise obj.exc
-            yield obj  # type: ignore[misc]
-    finally:
-        stop.set()
-        worker.join()
+__all__ = ["detect_batches", "prefetched"]
 
 
 def detect_batches(engine: "DetectionEngine", batches: Iterable[object], depth: int = 2) -> Iterator[list["Event"]]:

@@ -31,7 +31,7 @@ from seawarden.ingest.nmea.columns import (
     text_column,
 )
 from seawarden.ingest.nmea.layouts import DECODE_PLAN, Col, Text
-from seawarden.ingest.nmea.prefetch import prefetched
+from seawarden.ingest.prefetch import prefetched
 from seawarden.ingest.nmea.scan import DEFAULT_TALKERS, Clock, LineScanner, ScannedChunk
 from seawarden.ingest.nmea.tables import RecentPayloads, StationCodes
 from seawarden.ingest.rejects import IngestStats, Quarantine, Reason

@@ -1,7 +1,8 @@
 """Run an iterator's production in a worker thread, handing its items over in order.
 
-The NMEA stage-1 kernels release the GIL, so producing item n+1 there while the caller
-works on item n uses a second core without changing a result.
+The NMEA stage-1 kernels and the detectors' spatial kernels release the GIL, so producing item
+n+1 there (scanning a chunk, decoding and locating a batch) while the caller works on item n uses
+a second core without changing a result.
 """
 
 from __future__ import annotations
