@@ -25,7 +25,7 @@ P_START, P_LAST, P_EMIT, P_N, P_SUMD, P_MIND, P_LAT, P_LON, P_MISSED, P_CORR, P_
 @nb.njit(cache=True, nogil=True)
 def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_prof, nslots, pairs, ei, ef, n, upto):
     p0 = P[0]
-    max_d, max_sog, max_age = p0[0], p0[2], p0[4] * 1000
+    max_d, max_sog, max_age, max_group = p0[0], p0[2], p0[4] * 1000, p0[6]
     cand = np.empty(nslots, np.int64)
     m = 0
     maxlat = 0.0
@@ -50,6 +50,21 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
             key[j] = kr[j] * 4_000_000 + kc[j]
         order = np.argsort(key)
         skey = key[order]
+        # pass 1: slow neighbours within max_d of every candidate. A vessel lying among more than
+        # max_group - 1 of them is in a raft of moored boats, at a berth or in an anchorage (GFW finds
+        # anchorages as places where many vessels stop), not in a two-ship meeting: its pairs are skipped
+        near = np.zeros(nslots, np.int64)
+        for j in range(m):
+            a = cand[j]
+            for dr in range(-1, 2):
+                for dc in range(-1, 2):
+                    k = (kr[j] + dr) * 4_000_000 + (kc[j] + dc)
+                    lo = np.searchsorted(skey, k)
+                    hi = np.searchsorted(skey, k, side="right")
+                    for q in range(lo, hi):
+                        b = cand[order[q]]
+                        if b != a and haversine_m(v_lat[a], v_lon[a], v_lat[b], v_lon[b]) <= max_d:
+                            near[a] += 1
         found = []
         for j in range(m):
             a = cand[j]
@@ -60,7 +75,7 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
                     hi = np.searchsorted(skey, k, side="right")
                     for q in range(lo, hi):
                         b = cand[order[q]]
-                        if b <= a:
+                        if b <= a or near[a] >= max_group or near[b] >= max_group:
                             continue
                         d = haversine_m(v_lat[a], v_lon[a], v_lat[b], v_lon[b])
                         if d <= max_d:
@@ -182,7 +197,7 @@ def _kernel(P, tick_ms, mmsi, slot, sub, prof, ts, lat, lon, sogf, away, in_corr
 class Rendezvous(Detector):
     name = "rendezvous"
     PARAMS = ("max_distance_m", "min_duration_s", "max_sog_kn", "min_anchorage_distance_m", "max_fix_age_s",
-              "max_missed_ticks")
+              "max_missed_ticks", "max_group_size")
     VALUES = ("duration_s", "min_distance_m", "mean_distance_m", "observations", "in_corridor")
     STATE = {"last": (np.int64, NO_TIME, ()), "lat": (np.float64, np.nan, ()), "lon": (np.float64, np.nan, ()),
              "sog": (np.float64, np.inf, ()), "ok": (np.bool_, False, ()), "corr": (np.bool_, False, ()),
