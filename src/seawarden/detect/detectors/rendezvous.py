@@ -50,10 +50,11 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
             key[j] = kr[j] * 4_000_000 + kc[j]
         order = np.argsort(key)
         skey = key[order]
-        # pass 1: slow neighbours within max_d of every candidate. A vessel lying among more than
-        # max_group - 1 of them is in a raft of moored boats, at a berth or in an anchorage (GFW finds
-        # anchorages as places where many vessels stop), not in a two-ship meeting: its pairs are skipped
+        # every close pair (a < b) once, and how many slow neighbours each vessel has within max_d. A vessel
+        # among max_group or more of them is in a raft of moored boats, at a berth or in an anchorage (GFW
+        # finds anchorages as places where many vessels stop), not in a two-ship meeting: its pairs are skipped
         near = np.zeros(nslots, np.int64)
+        pa_, pb_, pd_ = [], [], []
         for j in range(m):
             a = cand[j]
             for dr in range(-1, 2):
@@ -63,43 +64,41 @@ def _scan(now, P, mmsi, v_last, v_lat, v_lon, v_sog, v_ok, v_corr, v_asset, v_pr
                     hi = np.searchsorted(skey, k, side="right")
                     for q in range(lo, hi):
                         b = cand[order[q]]
-                        if b != a and haversine_m(v_lat[a], v_lon[a], v_lat[b], v_lon[b]) <= max_d:
-                            near[a] += 1
-        found = []
-        for j in range(m):
-            a = cand[j]
-            for dr in range(-1, 2):
-                for dc in range(-1, 2):
-                    k = (kr[j] + dr) * 4_000_000 + (kc[j] + dc)
-                    lo = np.searchsorted(skey, k)
-                    hi = np.searchsorted(skey, k, side="right")
-                    for q in range(lo, hi):
-                        b = cand[order[q]]
-                        if b <= a or near[a] >= max_group or near[b] >= max_group:
+                        if b <= a:
                             continue
                         d = haversine_m(v_lat[a], v_lon[a], v_lat[b], v_lon[b])
                         if d <= max_d:
-                            pk = a * 4_294_967_296 + b
-                            found.append(pk)
-                            if pk in pairs:
-                                r = pairs[pk]
-                            else:
-                                r = np.zeros(12)
-                                r[P_START] = now
-                                r[P_MIND] = 1e300
-                                r[P_ASSET] = -1
-                                pairs[pk] = r
-                            r[P_LAST] = now
-                            r[P_N] += 1
-                            r[P_SUMD] += d
-                            r[P_MIND] = min(r[P_MIND], d)
-                            r[P_LAT] = 0.5 * (v_lat[a] + v_lat[b])
-                            r[P_LON] = 0.5 * (v_lon[a] + v_lon[b])
-                            r[P_MISSED] = 0
-                            if v_corr[a] or v_corr[b]:
-                                r[P_CORR] = 1.0
-                                r[P_ASSET] = v_asset[a] if v_asset[a] >= 0 else v_asset[b]
-                            r[P_PROF] = v_prof[a]
+                            pa_.append(a)
+                            pb_.append(b)
+                            pd_.append(d)
+                            near[a] += 1
+                            near[b] += 1
+        found = []
+        for i in range(len(pa_)):
+            a, b, d = pa_[i], pb_[i], pd_[i]
+            if near[a] >= max_group or near[b] >= max_group:
+                continue
+            pk = a * 4_294_967_296 + b
+            found.append(pk)
+            if pk in pairs:
+                r = pairs[pk]
+            else:
+                r = np.zeros(12)
+                r[P_START] = now
+                r[P_MIND] = 1e300
+                r[P_ASSET] = -1
+                pairs[pk] = r
+            r[P_LAST] = now
+            r[P_N] += 1
+            r[P_SUMD] += d
+            r[P_MIND] = min(r[P_MIND], d)
+            r[P_LAT] = 0.5 * (v_lat[a] + v_lat[b])
+            r[P_LON] = 0.5 * (v_lon[a] + v_lon[b])
+            r[P_MISSED] = 0
+            if v_corr[a] or v_corr[b]:
+                r[P_CORR] = 1.0
+                r[P_ASSET] = v_asset[a] if v_asset[a] >= 0 else v_asset[b]
+            r[P_PROF] = v_prof[a]
         seen = np.empty(len(found), np.int64)
         for j in range(len(found)):
             seen[j] = found[j]
