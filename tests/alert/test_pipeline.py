@@ -8,19 +8,12 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from alert_support import Clock
+
 from seawarden.alert import AlertPipeline, AlertSettings, LifecycleError
 
 #: A cautious Estlink 2 operator: approaches and crossings of the cable open (low-severity) alerts too.
 CAUTIOUS = {"alerts": {"min_severity": {"approach": 2, "cable_crossing": 2}}}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.t += timedelta(seconds=1)
-        return self.t
 
 
 def _replay(pipe, batches):

@@ -7,22 +7,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
 
 import pytest
+
+from alert_support import Clock
 
 from seawarden.alert import AlertPipeline, AlertSettings
 
 MIN = 60_000
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.t = datetime(2026, 1, 1, tzinfo=timezone.utc)
-
-    def __call__(self) -> datetime:
-        self.t += timedelta(seconds=1)
-        return self.t
 
 
 class Collect:
