@@ -196,6 +196,17 @@ def _row_ranges(px: float, dlon: float, nc: int, base: int, cell_start) -> tuple
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def _frame(py, radius, reach):
+    """Metric scales at the point's latitude and the prefilter of a nearest search within ``radius``.
+
+    The point-latitude frame errs by at most ~tan(lat) * (latitude gap) relative; the prefilter allows that."""
+    kx0, ky0 = _scales(py)
+    far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
+    tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
+    return kx0, ky0, tol, radius * tol + 1.0
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _try_segment(s, px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt):
     """Segment ``s`` against the best so far: cheap span rejections, a planar estimate, then the exact distance.
 
@@ -234,11 +245,7 @@ def nearest_kernel(qlon, qlat, radius, reach, dlat, row_min, row_ncols, row_offs
         if math.isfinite(px) and math.isfinite(py) and -90.0 <= py <= 90.0:
             px = _wrap(px)
             r0, r1, dlon = _window(py, radius + reach, dlat, row_min, nrows)
-            kx0, ky0 = _scales(py)
-            # the point-latitude frame errs by at most ~tan(lat) * (latitude gap) relative; prefilter with that
-            far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
-            tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
-            limit = radius * tol + 1.0
+            kx0, ky0, tol, limit = _frame(py, radius, reach)
             for row in range(r0, r1 + 1):
                 a0, a1, b0, b1 = _row_ranges(px, dlon, row_ncols[row], row_offset[row], cell_start)
                 for jj in range((a1 - a0) + (b1 - b0)):
@@ -396,10 +403,7 @@ def nearest_cached_kernel(qlon, qlat, radius, reach, fine_deg, dlat, row_min, ro
                         h = (h + 1) & mask
             cell = hvals[h]
             if cstart[cell + 1] > cstart[cell]:  # (a third of the fixes lie far from every asset)
-                kx0, ky0 = _scales(py)
-                far = min(abs(py) + (radius + reach) / M_PER_DEG_LAT_MIN, 89.0)
-                tol = 1.005 + math.tan(far * DEG) * (radius + reach) / 6356752.0
-                limit = radius * tol + 1.0
+                kx0, ky0, tol, limit = _frame(py, radius, reach)
                 for j in range(cstart[cell], cstart[cell + 1]):
                     best, bseg, bt = _try_segment(citems[j], px, py, ax, ay, bx, by, kx0, ky0, tol, limit, best, bseg, bt)
             if best > radius:
