@@ -1,42 +1,54 @@
-"""The writer's inbox: alerts go before AIS appends, a backlog of detector calls is one pipeline call, the
-store side is bounded (back-pressure) and a failed writer never blocks the ingest thread."""
+"""The writers' inboxes: FIFO, a backlog taken at once, the AIS side bounded (back-pressure), and a closed inbox
+(its writer failed) never blocks the ingest thread."""
 
 from __future__ import annotations
 
 import threading
 
-from seawarden.watch.service import _END, _Writes
+from seawarden.watch.service import _END, _Inbox
 
 
-def test_events_go_first_and_a_backlog_is_one_call_in_order():
-    w = _Writes(store_max=8)
-    w.put_store("append-1")
-    w.put_events(["e1", "e2"])
-    w.put_events([])  # a detector call without events costs the writer nothing
-    w.put_events(["e3"])
-    w.put_store(_END)
-    assert w.pending() == 4
-    assert w.get() == ("events", ["e1", "e2", "e3"])
-    assert w.get() == ("store", "append-1")
-    assert w.get() == ("store", _END)
-    assert w.pending() == 0
+def test_a_backlog_is_taken_at_once_in_order():
+    inbox = _Inbox()
+    inbox.put(["e1", "e2"])
+    inbox.put(["e3"])
+    inbox.put(_END)
+    assert len(inbox) == 3
+    assert inbox.take_all() == [["e1", "e2"], ["e3"], _END]
+    assert len(inbox) == 0
+    inbox.put("append-1")
+    inbox.put("append-2")
+    assert inbox.take() == "append-1"
+    assert inbox.take() == "append-2"
 
 
-def test_store_side_is_bounded_and_a_closed_inbox_never_blocks():
-    w = _Writes(store_max=2)
-    w.put_store("a")
-    w.put_store("b")
-    third = threading.Thread(target=w.put_store, args=("c",), daemon=True)
+def test_a_taker_waits_for_work():
+    inbox = _Inbox()
+    got: list = []
+    taker = threading.Thread(target=lambda: got.append(inbox.take_all()), daemon=True)
+    taker.start()
+    taker.join(0.2)
+    assert taker.is_alive() and not got
+    inbox.put("x")
+    taker.join(5)
+    assert got == [["x"]]
+
+
+def test_a_bounded_inbox_holds_the_giver_back_until_taken_or_closed():
+    inbox = _Inbox(maxsize=2)
+    inbox.put("a")
+    inbox.put("b")
+    third = threading.Thread(target=inbox.put, args=("c",), daemon=True)
     third.start()
     third.join(0.2)
-    assert third.is_alive(), "a full store inbox holds the producer back"
-    assert w.get() == ("store", "a")
+    assert third.is_alive(), "a full inbox holds the producer back"
+    assert inbox.take() == "a"
     third.join(5)
-    assert not third.is_alive() and w.pending() == 2
-    blocked = threading.Thread(target=w.put_store, args=("d",), daemon=True)  # full again (b, c) ...
+    assert not third.is_alive() and len(inbox) == 2
+    blocked = threading.Thread(target=inbox.put, args=("d",), daemon=True)  # full again (b, c) ...
     blocked.start()
     blocked.join(0.2)
     assert blocked.is_alive()
-    w.close()  # ... until the writer fails
+    inbox.close()  # ... until its writer fails
     blocked.join(5)
     assert not blocked.is_alive()

@@ -218,7 +218,14 @@ class AlertPipeline:
                 self.stats[f"sink_errors:{type(sink).__name__}"] += 1
                 log.exception("alert sink %s failed", type(sink).__name__)
 
+    def flush(self, older_than_s: float = 0.0) -> None:
+        """Write what the store holds back (a working set's quiet rounds, alert/working_set.py) once that old."""
+        flush = getattr(self.store, "flush", None)
+        if flush is not None:
+            flush(older_than_s)
+
     def close(self) -> None:
+        self.flush()
         for sink in self.sinks:
             close = getattr(sink, "close", None)
             if close is not None:

@@ -3,18 +3,18 @@
 Producers (one thread for the paced file replay, one per live socket) put decoded batches on a
 bounded queue. The ingest thread detects as soon as rows arrive, on everything already waiting in
 the queue (micro-batching by backlog: one detector call per drain, so a burst costs one call, not
-one per 50 ms socket chunk, and an idle feed is never held back waiting for a batch to fill).
-The writer thread owns every store write: the alert pipeline (one transaction per detector call)
-first, then the AIS appends, batched at most every ``flush_interval_s`` or ``flush_rows`` rows
-because a DuckDB append costs milliseconds whatever its size.
+one per 20 ms socket chunk, and an idle feed is never held back waiting for a batch to fill).
+Two writer threads own the store writes. The alert writer runs the alert pipeline (one
+transaction per round; a backlog of detector calls is one round) under ``lock``, the lock operator
+actions from the API take too. The store writer appends the AIS, batched at most every
+``flush_interval_s`` or ``flush_rows`` rows (a DuckDB append costs milliseconds whatever its size),
+on a store handle of its own (a DuckDB cursor, a PostGIS connection).
 
-Why two threads: detection never waits for the database and the database never waits for
-detection. Alerts were held back by whatever the one loop was doing when they became due (an
-append of a second of AIS, the previous burst's commit); now an alert waits at most for the write
-in progress, and the events of a detector call are committed while the next call runs (the
-kernels and DuckDB release the GIL). Writes happen under ``lock``, the lock operator actions from
-the API take too, so the one DuckDB writer connection is never used by two threads at once. The
-live positions feed is updated as rows arrive, so the map moves between flushes.
+Why apart: detection never waits for the database, and an alert never waits behind a second of
+AIS being appended (tens of ms at 20 k msg/s) -- it waits at most for the alert round before it.
+(DuckDB's automatic checkpoint, every 16 MB of log, still stops every commit of the file for
+~150-200 ms: the one pause left in bench/live.py.) The live positions feed is updated after each
+detector call, so the map moves between flushes.
 
 Stopping (Ctrl-C / SIGTERM -> :meth:`WatchService.stop`) closes the inputs, stores what was
 already decoded, flushes the detectors (open events close) and the alert sinks.
@@ -66,52 +66,47 @@ class _Done:
 _END = object()
 
 
-class _Writes:
-    """The writer's two inboxes: detector events (taken first: alerts must not wait behind AIS appends) and
-    store work in order (appends and ingested-marks; bounded, so a slow store holds the feed back, not memory)."""
+class _Inbox:
+    """A FIFO hand-over to a writer thread; bounded when ``maxsize`` > 0 (a slow writer holds the giver back, not
+    memory) and closable: once its writer failed, nothing will take work any more, so a giver never blocks on it."""
 
-    def __init__(self, store_max: int) -> None:
+    def __init__(self, maxsize: int = 0) -> None:
         self._cv = threading.Condition()
-        self._events: deque[list] = deque()
-        self._store: deque[Any] = deque()
-        self._store_max = store_max
-        self.closed = False  # the writer failed: nothing will take work any more (never block on it)
+        self._items: deque[Any] = deque()
+        self._maxsize = maxsize
+        self.closed = False
 
     def close(self) -> None:
         with self._cv:
             self.closed = True
             self._cv.notify_all()
 
-    def put_events(self, events: list) -> None:
-        if events:
-            with self._cv:
-                self._events.append(events)
-                self._cv.notify_all()
-
-    def put_store(self, item: Any) -> None:
+    def put(self, item: Any) -> None:
         with self._cv:
-            self._cv.wait_for(lambda: self.closed or len(self._store) < self._store_max)
-            self._store.append(item)
+            if self._maxsize:
+                self._cv.wait_for(lambda: self.closed or len(self._items) < self._maxsize)
+            self._items.append(item)
             self._cv.notify_all()
 
-    def get(self) -> tuple[str, Any]:
-        """("events", the events of every detector call waiting, in order) or ("store", a batch, a _Done or _END).
-
-        Events waiting together go to the pipeline in one call (one transaction): when the writer falls
-        behind, the backlog is absorbed in one commit instead of one per detector call.
-        """
+    def take(self) -> Any:
+        """The oldest item (waits for one)."""
         with self._cv:
-            self._cv.wait_for(lambda: self._events or self._store)
+            self._cv.wait_for(lambda: self._items)
             self._cv.notify_all()
-            if self._events:
-                events = [e for call in self._events for e in call]
-                self._events.clear()
-                return "events", events
-            return "store", self._store.popleft()
+            return self._items.popleft()
 
-    def pending(self) -> int:
+    def take_all(self, timeout: float | None = None) -> list[Any]:
+        """Everything waiting, oldest first (waits for at least one, or ``timeout`` s: then nothing)."""
         with self._cv:
-            return len(self._events) + len(self._store)
+            self._cv.wait_for(lambda: self._items, timeout)
+            self._cv.notify_all()
+            items = list(self._items)
+            self._items.clear()
+            return items
+
+    def __len__(self) -> int:
+        with self._cv:
+            return len(self._items)
 
 
 class WatchService:
@@ -129,7 +124,7 @@ class WatchService:
         self.queue: queue.Queue = queue.Queue(maxsize=queue_batches)
         self.stop_event = threading.Event()
         self.replay_done = threading.Event()  # every file input replayed (and not looping)
-        self.stopped = threading.Event()  # the writer has stored everything and ended
+        self.stopped = threading.Event()  # both writers have stored everything and ended
         self.stats: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
         self.events_by_type: Counter[str] = Counter()
@@ -144,7 +139,10 @@ class WatchService:
         self._pending_rows = 0
         self._last_flush = time.monotonic()
         self._engine_lock = threading.Lock()  # the detectors: the ingest thread, or an asset change from the API
-        self._writes = _Writes(writes_queued)
+        self._alert_inbox = _Inbox()  # lists of detector events (a backlog of calls becomes one pipeline call)
+        self._store_inbox = _Inbox(writes_queued)  # AIS batches and ingested-marks, in order
+        self._writers_left = 2
+        self._writers_lock = threading.Lock()
 
     # -- life cycle ----------------------------------------------------------------------------
     def start(self) -> None:
@@ -156,8 +154,11 @@ class WatchService:
             self.replay_done.set()
         self._producers = producers
         consumer = threading.Thread(target=self._consume, args=(len(producers),), name="seawarden-ingest", daemon=True)
-        writer = threading.Thread(target=self._write, name="seawarden-writer", daemon=True)
-        self._threads = [*producers, consumer, writer]
+        with self.lock:  # the AIS writer's own handle: its appends (and checkpoints) never hold an alert commit back
+            store_db = self.db.reader()
+        writers = [threading.Thread(target=self._write_alerts, name="seawarden-alert-writer", daemon=True),
+                   threading.Thread(target=self._write_store, args=(store_db,), name="seawarden-store-writer", daemon=True)]
+        self._threads = [*producers, consumer, *writers]
         for t in self._threads:
             t.start()
 
@@ -174,7 +175,7 @@ class WatchService:
         """Counters for /api/health, /api/metrics and the SSE stats frame."""
         return {**self.stats, "rejected": dict(self.rejected), "events_by_type": dict(self.events_by_type),
                 "alert_changes": dict(self.changes), "passes": self.passes, "replay_done": self.replay_done.is_set(),
-                "queue": self.queue.qsize(), "writes_queued": self._writes.pending(), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
+                "queue": self.queue.qsize(), "writes_queued": len(self._alert_inbox) + len(self._store_inbox), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
 
     def replace_index(self, index) -> None:
         """New assets: close what the old detectors had open, then detect against the new index."""
@@ -276,7 +277,7 @@ class WatchService:
                     elif isinstance(item, _Done):
                         self._detect()
                         self._flush()
-                        self._writes.put_store(item)  # marked once the rows before it are stored
+                        self._store_inbox.put(item)  # marked once the rows before it are stored
                     else:
                         self._receive(*item)
                     if self._detect_rows >= self.detect_rows:
@@ -291,41 +292,74 @@ class WatchService:
                     self._flush()
             self._flush()
             with self._engine_lock:
-                self._writes.put_events(self.engine.flush())
+                self._alert_inbox.put(self.engine.flush())
         except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
             self.errors.append(f"ingest loop: {exc!r}")
             log.exception("ingest loop failed")
         finally:
-            self._writes.put_store(_END)
+            self._alert_inbox.put(_END)
+            self._store_inbox.put(_END)
 
-    # -- the writer: every store write happens here (or in an operator action, under the same lock) --
-    def _write(self) -> None:
+    # -- the writers: alerts (under ``lock``, shared with operator actions) and AIS, each on its own store handle --
+    def _write_alerts(self) -> None:
+        """Detector events -> alert pipeline; every call waiting joins one transaction (a backlog is one commit).
+
+        Rounds that raise nothing may be held back by the store (alert/working_set.py): written here once the
+        oldest is ``flush_interval_s`` old, like the AIS, and at the end.
+        """
         try:
             while True:
-                kind, item = self._writes.get()
-                if kind == "events":
-                    with self.lock:
-                        self._handle(item)
-                elif item is _END:
+                calls = self._alert_inbox.take_all(timeout=self.flush_interval_s / 2)
+                ended = _END in calls
+                events = [e for call in calls if call is not _END for e in call]
+                with self.lock:
+                    if events:
+                        self._handle(events)
+                    self.pipeline.flush(0.0 if ended else self.flush_interval_s)
+                if ended:
                     return
-                elif isinstance(item, _Done):
-                    if item.fingerprint is not None and not self.db.has_ingested(item.fingerprint):
-                        with self.lock:
-                            self.db.mark_ingested(item.fingerprint, item.name, item.stats)
+        except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
+            self.errors.append(f"alert writer: {exc!r}")
+            log.exception("alert writer failed")
+            self._alert_inbox.close()
+        finally:
+            self._writer_ended()
+
+    def _write_store(self, store_db) -> None:
+        """AIS appends and ingested-marks, in arrival order, on a handle of its own.
+
+        Why apart from alerts: an append of a second of a busy feed takes tens of ms, and DuckDB's automatic
+        checkpoint (every 16 MB of log: ~13 s at 20 k msg/s) hundreds; alerts committed behind them waited as long.
+        """
+        try:
+            while True:
+                item = self._store_inbox.take()
+                if item is _END:
+                    return
+                if isinstance(item, _Done):
+                    if item.fingerprint is not None and not store_db.has_ingested(item.fingerprint):
+                        store_db.mark_ingested(item.fingerprint, item.name, item.stats)
                 elif item.n_rows:
-                    with self.lock:
-                        self.db.append(item)
+                    store_db.append(item)
                     self.stats["store_appends"] += 1
                     self.stats["stored_rows"] += item.n_rows
         except Exception as exc:  # noqa: BLE001 -- reported to the operator; the console keeps serving
             self.errors.append(f"store writer: {exc!r}")
             log.exception("store writer failed")
-            self._writes.close()
+            self._store_inbox.close()
         finally:
-            self.stopped.set()
+            try:
+                store_db.close()
+            finally:
+                self._writer_ended()
+
+    def _writer_ended(self) -> None:
+        with self._writers_lock:
+            self._writers_left -= 1
+            if self._writers_left == 0:
+                self.stopped.set()
 
     def _receive(self, item: Input, batch: DecodedBatch, pass_no: int) -> None:
-        self.feed.update(batch.positions)
         self.stats["batches"] += 1
         self.stats["positions"] += batch.positions.num_rows
         self.stats["static"] += batch.static.num_rows
@@ -357,7 +391,10 @@ class WatchService:
         self._pending, self._detect_rows = [], 0
         self.stats["detect_calls"] += 1
         with self._engine_lock:
-            self._writes.put_events(self.engine.process(batch))
+            events = self.engine.process(batch)
+        if events:
+            self._alert_inbox.put(events)
+        self.feed.update(batch.positions)  # after detection: the map's next push is 0.5 s away, an alert's is not
 
     def _flush(self) -> None:
         """Hand the rows received since the last flush to the writer (one append, one transaction)."""
@@ -366,7 +403,7 @@ class WatchService:
             return
         store = DecodedBatch.concat(self._pending_store)
         self._pending_store, self._pending_rows = [], 0
-        self._writes.put_store(store)
+        self._store_inbox.put(store)
 
     def _handle(self, events: list) -> None:
         if not events:
