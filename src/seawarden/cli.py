@@ -264,7 +264,7 @@ def ingest(
     from seawarden.detect.engine import DetectionEngine
     from seawarden.ingest.parquet_out import tee_stats
     from seawarden.ingest.rejects import IngestStats
-    from seawarden.store import StoreInputError, alert_store_for, default_store_path, file_fingerprint, is_postgres_spec, open_store
+    from seawarden.store import StoreInputError, default_store_path, file_fingerprint, is_postgres_spec, open_store, pipeline_store_for
 
     if not is_postgres_spec(store):
         store = str(Path(store).expanduser() if store else default_store_path())
@@ -294,7 +294,7 @@ def ingest(
     try:
         with open_store(store) as db, _progress() as progress:
             if engine is not None:
-                pipeline = AlertPipeline(alert_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
+                pipeline = AlertPipeline(pipeline_store_for(db), sinks=[JsonlSink(alerts_out)] if alerts_out else [])
             for spec in sources:
                 stats = IngestStats()
                 batches = detecting(tee_stats(_batches([spec], parse_clock(clock), q, progress), stats))

@@ -52,6 +52,15 @@ def alert_stores(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cal
         yield lambda name="alerts": alert_store_for(stores(name))
 
 
-@pytest.fixture()
-def alert_store(alert_stores):
-    return alert_stores()
+@pytest.fixture(params=["duckdb", "duckdb+working-set", "postgis"])
+def alert_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[object]:
+    """One AlertStore; on DuckDB also behind the in-memory working set its one writing process keeps
+    (``pipeline_store_for``): every pipeline test must give the same answers through it."""
+    backend, _, layer = request.param.partition("+")
+    with StoreFactory(backend, tmp_path) as stores:
+        store = alert_store_for(stores("alerts"))
+        if layer:
+            from seawarden.alert.working_set import AlertWorkingSet
+
+            store = AlertWorkingSet(store)
+        yield store

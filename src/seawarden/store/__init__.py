@@ -79,6 +79,22 @@ def alert_store_for(store: Store) -> "AlertStore":
     raise StoreInputError(f"no alert store for a {type(store).__name__}")
 
 
+def pipeline_store_for(store: Store, *, hold_s: float | None = None) -> "AlertStore":
+    """The AlertStore an alert pipeline writing ``store`` should use.
+
+    DuckDB: a file has one writing process, so the pipeline's reads are answered from memory
+    (:class:`~seawarden.alert.working_set.AlertWorkingSet`, holding rounds that raise nothing back up
+    to ``hold_s``: the caller then flushes); PostGIS, where other processes may write alerts too, is
+    read every time.
+    """
+    alerts = alert_store_for(store)
+    if isinstance(store, DuckDBStore) and not store.read_only:
+        from seawarden.alert.working_set import AlertWorkingSet
+
+        return AlertWorkingSet(alerts, hold_s=hold_s)
+    return alerts
+
+
 def __getattr__(name: str) -> Any:
     """``PostGISStore`` on first use only, so DuckDB users never import psycopg."""
     if name == "PostGISStore":
@@ -98,6 +114,7 @@ __all__ = [
     "StoreInputError",
     "StoreVersionError",
     "alert_store_for",
+    "pipeline_store_for",
     "default_store_path",
     "file_fingerprint",
     "is_postgres_spec",

@@ -19,7 +19,7 @@ from seawarden.assets.registry import AssetRegistry
 from seawarden.detect.config import DetectConfig
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.ingest.sources import open_source
-from seawarden.store import alert_store_for, file_fingerprint
+from seawarden.store import file_fingerprint, pipeline_store_for
 from seawarden.store.base import Store
 from seawarden.watch.service import Input, WatchService
 
@@ -104,7 +104,7 @@ def build(db: Store, inputs: list[Input], assets: AssetTable, tokens: TokenRegis
         sinks.append(JsonlSink(alerts_jsonl))
     if webhook is not None:
         sinks.append(WebhookSink(webhook[0], webhook[1], settings))
-    pipeline = AlertPipeline(alert_store_for(db), sinks=sinks, config=settings)
+    pipeline = AlertPipeline(pipeline_store_for(db, hold_s=flush_interval_s), sinks=sinks, config=settings)
     feed = PositionFeed()
     cfg = detect_config or DetectConfig.load()
     state_holder: dict[str, WatchService] = {}
