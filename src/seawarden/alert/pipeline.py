@@ -225,7 +225,10 @@ class AlertPipeline:
             flush(older_than_s)
 
     def close(self) -> None:
-        self.flush()
+        try:
+            self.flush()
+        except Exception:  # noqa: BLE001 -- the store failed; the sinks are still closed (webhooks drain)
+            log.exception("alert pipeline: writing the held rounds at close failed")
         for sink in self.sinks:
             close = getattr(sink, "close", None)
             if close is not None:
