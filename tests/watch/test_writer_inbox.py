@@ -49,6 +49,8 @@ def test_a_bounded_inbox_holds_the_giver_back_until_taken_or_closed():
     blocked.start()
     blocked.join(0.2)
     assert blocked.is_alive()
-    inbox.close()  # ... until its writer fails
+    inbox.close()  # ... until its writer fails: what it is given then is counted, not kept
     blocked.join(5)
     assert not blocked.is_alive()
+    inbox.put("e")
+    assert inbox.dropped == 2 and len(inbox) == 2

@@ -43,8 +43,9 @@ MAX_EVENTS = 200_000
 class AlertWorkingSet:
     """An :class:`~seawarden.alert.base.AlertStore` that answers the pipeline's reads from memory.
 
-    Writes go to ``store`` first and reach memory only once committed; reads the pipeline does not
-    make on its hot path (lists, history, the event log) go straight to ``store``.
+    ``store`` is one of the SQL alert stores (batched ``alerts_by_id``/``next_seqs`` and a compare-and-set
+    ``commit_transition``). Writes go to it first and reach memory only once committed; reads the pipeline
+    does not make on its hot path (lists, history, the event log) go straight to it.
     """
 
     def __init__(self, store: AlertStore, *, max_events: int = MAX_EVENTS, hold_s: float | None = None,
@@ -94,9 +95,7 @@ class AlertWorkingSet:
         rest = [aid for aid in alert_ids if aid not in out]  # closed alerts are not kept
         if rest:
             self.stats["alert_reads"] += 1
-            batched = getattr(self.store, "alerts_by_id", None)
-            out.update(batched(rest) if batched is not None else
-                       {aid: a for aid in rest if (a := self.store.get(aid)) is not None})
+            out.update(self.store.alerts_by_id(rest))
         return out
 
     def get(self, alert_id: str) -> Alert | None:
@@ -107,8 +106,7 @@ class AlertWorkingSet:
         rest = sorted({aid for aid in alert_ids if aid not in out})
         if rest:
             self.stats["seq_reads"] += 1
-            batched = getattr(self.store, "next_seqs", None)
-            read = batched(rest) if batched is not None else {aid: self.store.next_seq(aid) for aid in rest}
+            read = self.store.next_seqs(rest)
             self._next_seq.update(read)
             out.update(read)
         return out
@@ -133,11 +131,7 @@ class AlertWorkingSet:
 
     def commit_transition(self, alert: Alert, transition: Transition) -> Transition:
         """The store's compare-and-set (its own check and numbering), then memory."""
-        cas = getattr(self.store, "commit_transition", None)
-        if cas is None:
-            self._write(lambda: self.store.commit([], [alert], [transition]))
-        else:
-            transition = cas(alert, transition)  # a conflict writes nothing and changes nothing here
+        transition = self.store.commit_transition(alert, transition)  # a conflict writes nothing, changes nothing here
         self._superseded([], [alert])
         self._committed([], [alert], [transition])
         return transition

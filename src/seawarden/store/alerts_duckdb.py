@@ -62,10 +62,8 @@ def event_rows(events: Sequence[tuple[Event, str | None]], recorded_at: datetime
              e.detected_at, e.lat, e.lon, e.severity, e.status, aid, recorded_at, e.to_json()) for e, aid in events]
 
 
-def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema, key: int | None = 0) -> pa.Table:
-    """Rows as an Arrow table; with ``key``, only the last row of each key (what row-by-row upserts would leave)."""
-    if key is not None:
-        rows = list({r[key]: r for r in rows}.values())
+def _rows_table(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.Table:
+    """Rows (tuples in ``schema`` order) as an Arrow table."""
     return pa.Table.from_arrays([pa.array(col, type=f.type) for col, f in zip(zip(*rows), schema)], schema=schema)
 
 
@@ -291,7 +289,7 @@ class DuckDBAlertStore(SqlAlertReads):
         self._insert(table, [r for r in rows if r[0] not in stored], schema)
         old = [r for r in rows if r[0] in stored]
         if len(old) > _UPDATE_MAX_ROWS:
-            self._insert_rows(table, _rows_table(old, schema, None), "INSERT OR REPLACE")
+            self._insert_rows(table, _rows_table(old, schema), "INSERT OR REPLACE")
             return
         sets = ", ".join(f"{c} = ?" for c in schema.names[1:])
         for r in old:
@@ -299,7 +297,7 @@ class DuckDBAlertStore(SqlAlertReads):
 
     def _insert(self, table: str, rows: list[tuple[Any, ...]], schema: pa.Schema) -> None:
         if len(rows) > _VALUES_MAX_ROWS:
-            self._insert_rows(table, _rows_table(rows, schema, None), "INSERT")
+            self._insert_rows(table, _rows_table(rows, schema), "INSERT")
         elif rows:
             marks = ", ".join(["(" + ", ".join("?" * len(schema)) + ")"] * len(rows))
             self._con.execute(f"INSERT INTO {table} ({', '.join(schema.names)}) VALUES {marks}", [v for r in rows for v in r])

@@ -68,13 +68,15 @@ _END = object()
 
 class _Inbox:
     """A FIFO hand-over to a writer thread; bounded when ``maxsize`` > 0 (a slow writer holds the giver back, not
-    memory) and closable: once its writer failed, nothing will take work any more, so a giver never blocks on it."""
+    memory) and closable: once its writer failed nothing takes work any more, so a giver never blocks on it and what
+    it gives is counted in ``dropped`` (reported with the writer's error) instead of piling up in memory."""
 
     def __init__(self, maxsize: int = 0) -> None:
         self._cv = threading.Condition()
         self._items: deque[Any] = deque()
         self._maxsize = maxsize
         self.closed = False
+        self.dropped = 0
 
     def close(self) -> None:
         with self._cv:
@@ -85,6 +87,9 @@ class _Inbox:
         with self._cv:
             if self._maxsize:
                 self._cv.wait_for(lambda: self.closed or len(self._items) < self._maxsize)
+            if self.closed:
+                self.dropped += 1
+                return
             self._items.append(item)
             self._cv.notify_all()
 
@@ -154,7 +159,7 @@ class WatchService:
             self.replay_done.set()
         self._producers = producers
         consumer = threading.Thread(target=self._consume, args=(len(producers),), name="seawarden-ingest", daemon=True)
-        with self.lock:  # the AIS writer's own handle: its appends (and checkpoints) never hold an alert commit back
+        with self.lock:  # the AIS writer's own handle: an alert commit never waits for an append in progress
             store_db = self.db.reader()
         writers = [threading.Thread(target=self._write_alerts, name="seawarden-alert-writer", daemon=True),
                    threading.Thread(target=self._write_store, args=(store_db,), name="seawarden-store-writer", daemon=True)]
@@ -175,7 +180,8 @@ class WatchService:
         """Counters for /api/health, /api/metrics and the SSE stats frame."""
         return {**self.stats, "rejected": dict(self.rejected), "events_by_type": dict(self.events_by_type),
                 "alert_changes": dict(self.changes), "passes": self.passes, "replay_done": self.replay_done.is_set(),
-                "queue": self.queue.qsize(), "writes_queued": len(self._alert_inbox) + len(self._store_inbox), "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
+                "queue": self.queue.qsize(), "writes_queued": len(self._alert_inbox) + len(self._store_inbox),
+                "writes_dropped": self._alert_inbox.dropped + self._store_inbox.dropped, "pacer_skipped": self.pacer.skipped, "errors": len(self.errors)}
 
     def replace_index(self, index) -> None:
         """New assets: close what the old detectors had open, then detect against the new index."""
@@ -328,8 +334,8 @@ class WatchService:
     def _write_store(self, store_db) -> None:
         """AIS appends and ingested-marks, in arrival order, on a handle of its own.
 
-        Why apart from alerts: an append of a second of a busy feed takes tens of ms, and DuckDB's automatic
-        checkpoint (every 16 MB of log: ~13 s at 20 k msg/s) hundreds; alerts committed behind them waited as long.
+        Why apart from alerts: an append of a second of a busy feed takes tens of ms, and alerts queued behind it
+        waited as long. (A DuckDB checkpoint, which such an append may start, still pauses every commit of the file.)
         """
         try:
             while True:
