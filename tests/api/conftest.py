@@ -26,6 +26,7 @@ from seawarden.detect.engine import DetectionEngine
 from seawarden.detect.eval.inject import static_rows
 from seawarden.ingest.batch import DecodedBatch
 from seawarden.store import DuckDBStore, alert_store_for
+from seawarden.store.duckdb_store import alert_log_path
 from seawarden.store.base import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "store"))  # the store tests' backend factory
@@ -98,7 +99,8 @@ def loaded_store(request: pytest.FixtureRequest, store_file: Path, tmp_path: Pat
     """A private copy of the scenario store per test, so writes (alert actions, assets) never leak between tests."""
     if request.param == "duckdb":
         path = tmp_path / "console.duckdb"
-        shutil.copy(store_file, path)
+        for src, dst in ((store_file, path), (alert_log_path(store_file), alert_log_path(path))):  # a store is two files
+            shutil.copy(src, dst)
         db = DuckDBStore(path)
         yield db
         db.close()

@@ -93,7 +93,7 @@ def test_replayed_drag_pushes_its_alert_and_positions(served, scenario):
     assert len(drag) == 1 and drag[0]["asset_name"] == "Estlink 2" and drag[0]["status"] == "open"
     assert drag[0]["key"] == {"mmsi": scenario.dragger, "asset_id": drag[0]["asset_id"], "kind": "seabed_threat"}
     # every alert the store opened was pushed, none twice
-    stored = rt.db._one("SELECT count(*) FROM alerts")[0]
+    stored = rt.db.alert_log().execute("SELECT count(*) FROM alerts").fetchall()[0][0]
     assert len(opened) == stored == len({a["id"] for a in opened})
     # positions frames: coalesced (one entry per vessel per frame), and together they reach every vessel's newest fix
     frames = [d["vessels"] for e, d in out if e == "positions"]

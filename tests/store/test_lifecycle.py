@@ -77,6 +77,110 @@ def test_newer_file_and_stale_read_only_open_are_refused(tmp_path: Path) -> None
         DuckDBStore(tmp_path / "missing.duckdb", read_only=True)
 
 
+def _version_2_store(path: Path) -> None:
+    """A store file as seawarden wrote it before the alert log had a file of its own: one alert with one event."""
+    con = duckdb.connect(str(path))
+    migrations.migrate(con, where="v2", steps=migrations.MIGRATIONS[:2])
+    con.execute("INSERT INTO events VALUES ('ev-1', 'anchor_drag', '', 230990001, NULL, 'a1', 'Estlink 2', 1000, 2000, "
+                "2100, 59.9, 25.0, 5, 'closed', 'al-1', now(), '{\"event_id\": \"ev-1\"}')")
+    con.execute("INSERT INTO alerts VALUES ('al-1', 'seabed_threat', 230990001, 'a1', 'Estlink 2', 'acknowledged', 5, "
+                "'anchor_drag: MMSI 230990001 at Estlink 2', 1000, 2000, 59.9, 25.0, now(), now(), 'duty officer', now(), NULL)")
+    con.execute("INSERT INTO alert_history VALUES ('al-1', 1, now(), 'opened', NULL, 'open', NULL, NULL, 5, 'ev-1'), "
+                "('al-1', 2, now(), 'acknowledged', 'open', 'acknowledged', 'duty officer', NULL, 5, NULL)")
+    con.close()
+
+
+def _tables(store: DuckDBStore) -> set[str]:
+    return {r[0] for r in store._con.execute("SELECT table_name FROM information_schema.tables "
+                                             "WHERE table_catalog = current_database()").fetchall()}
+
+
+def test_version_2_file_moves_its_events_and_alerts_to_the_alert_log(tmp_path: Path) -> None:
+    from seawarden.store import alert_store_for
+    from seawarden.store.duckdb_store import alert_log_path
+
+    path = tmp_path / "old.duckdb"
+    _version_2_store(path)
+    with pytest.raises(StoreVersionError, match="version 2, this seawarden needs 3; open it once for writing"):
+        DuckDBStore(path, read_only=True)
+    for _ in range(2):  # the second open applies nothing again
+        with DuckDBStore(path) as store:
+            assert store.stats()["schema_version"] == migrations.LATEST_VERSION
+            assert not {"events", "alerts", "alert_history"} & _tables(store)  # gone from the archive file
+            alerts = alert_store_for(store)
+            alert = alerts.get("al-1")
+            assert alert is not None and alert.status == "acknowledged" and alert.event_ids == ["ev-1"]
+            assert [t.action for t in alerts.history("al-1")] == ["opened", "acknowledged"]
+            assert alerts.event_payload("ev-1") == {"event_id": "ev-1"}
+    assert alert_log_path(path) == tmp_path / "old.alerts.duckdb" and alert_log_path(path).exists()
+    with DuckDBStore(path, read_only=True) as store:
+        assert alert_store_for(store).alert_counts() == {"acknowledged": 1}
+
+
+def test_interrupted_move_is_finished_and_a_foreign_alert_log_refused(tmp_path: Path) -> None:
+    from seawarden.store import alert_store_for
+
+    path = tmp_path / "old.duckdb"
+    _version_2_store(path)
+    con = duckdb.connect(str(path))  # the copy went through, the drop did not (a crash between the two)
+    con.execute(f"ATTACH '{tmp_path / 'old.alerts.duckdb'}' AS {migrations.ALERT_LOG}")
+    log_con = con.cursor()
+    log_con.execute(f"USE {migrations.ALERT_LOG}")
+    migrations.migrate(log_con, where="log", steps=migrations.ALERT_LOG_MIGRATIONS)
+    log_con.close()
+    migrations.MIGRATIONS[2].before(con, "test")
+    con.close()
+    with DuckDBStore(path) as store:
+        assert alert_store_for(store).alert_counts() == {"acknowledged": 1}  # once, not twice
+
+    other = tmp_path / "other.duckdb"
+    _version_2_store(other)
+    shutil.copyfile(tmp_path / "old.alerts.duckdb", tmp_path / "other.alerts.duckdb")  # another store's alert log
+    con = duckdb.connect(str(other))
+    con.execute("INSERT INTO alerts SELECT * REPLACE ('al-2' AS alert_id) FROM alerts")
+    con.close()
+    with pytest.raises(StoreVersionError, match="already holds other rows"):
+        DuckDBStore(other)
+    con = duckdb.connect(str(other))
+    assert con.execute("SELECT count(*) FROM alerts").fetchall() == [(2,)]  # nothing lost from the archive
+    con.close()
+
+
+def test_missing_alert_log_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    from seawarden.store import alert_store_for
+
+    path = tmp_path / "s.duckdb"
+    with DuckDBStore(path) as store:
+        assert alert_store_for(store).alert_counts() == {}
+    (tmp_path / "s.alerts.duckdb").unlink()
+    with pytest.raises(FileNotFoundError, match="s.alerts.duckdb.*no such file.*restore it"):
+        DuckDBStore(path, read_only=True)
+    with DuckDBStore(path) as store:  # writable: a new, empty one, with a warning
+        assert alert_store_for(store).alert_counts() == {}
+    assert "new, empty alert log is created" in caplog.text
+
+
+def test_alert_commits_are_not_part_of_the_archive_transaction(dma: DecodedBatch, tmp_path: Path) -> None:
+    """An alert raised during an ingest stays when that ingest fails (its AIS is rolled back)."""
+    from seawarden.alert.model import Alert, Transition, utc_now
+    from seawarden.store import alert_store_for
+
+    now = utc_now()
+    alert = Alert("al-1", "seabed_threat", 230990001, "a1", "Estlink 2", "open", 5, "t", 1000, 2000, 59.9, 25.0, now, now)
+    with DuckDBStore(tmp_path / "s.duckdb") as store:
+        alerts = alert_store_for(store)
+
+        def batches() -> Iterator[DecodedBatch]:
+            yield from split(dma, 2)
+            alerts.commit([], [alert], [Transition("al-1", 1, now, "opened", None, "open", 5)])
+            raise OSError("feed lost")
+
+        with pytest.raises(OSError, match="feed lost"):
+            store.ingest(batches(), fingerprint="fp", origin="tcp://x")
+        assert store.stats()["rows"]["positions"] == 0
+        assert alerts.get("al-1") is not None and len(alerts.history("al-1")) == 1
+
+
 # -- idempotent ingest ---------------------------------------------------------------------------
 def test_fingerprint_is_content_identity(shared_data: Path, tmp_path: Path) -> None:
     small = shared_data / "ais_dma_decoded" / "aisabnormal_2013-11-12_positions.parquet"  # < 2 MiB: whole file

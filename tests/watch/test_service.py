@@ -40,7 +40,7 @@ def test_replay_at_max_speed_stores_detects_and_is_not_stored_twice(shared_data:
     assert s["positions"] == want and not rt.service.errors
     assert db.stats()["rows"]["positions"] == want and db.has_ingested(file_fingerprint(path))
     assert s["events"] > 0 and sum(s["events_by_type"].values()) == s["events"]  # gaps, jumps ... on real traffic
-    assert db._one("SELECT count(*) FROM events")[0] > 0
+    assert db.alert_log().execute("SELECT count(*) FROM events").fetchall()[0][0] > 0
     assert rt.console.feed.stream_ms == pc.max(db.positions_between(*_window())["ts"]).cast("int64").as_py()
     rt.close()
     # the same file again: replayed for the picture, never stored twice
@@ -74,7 +74,7 @@ def test_stop_mid_replay_stores_what_was_received_and_closes_open_events(shared_
     assert 0 < received < _decoded_positions(path)
     assert db.stats()["rows"]["positions"] == received  # nothing decoded was lost, nothing stored twice
     assert not db.has_ingested(file_fingerprint(path))  # an interrupted replay is not marked complete
-    open_events = db._one("SELECT count(*) FROM events WHERE status = 'open'")[0]
+    open_events = db.alert_log().execute("SELECT count(*) FROM events WHERE status = 'open'").fetchall()[0][0]
     assert open_events == 0  # the detectors were flushed: every event they had open is closed
     rt.close()
 
@@ -147,7 +147,7 @@ def test_micro_batched_detection_equals_a_whole_file_run(shared_data: Path, tmp_
     assert rt.service.stopped.wait(120) and not rt.service.errors
     calls = rt.service.stats["detect_calls"]
     assert calls == rt.service.stats["batches"] if detect_rows == 1 else 1 <= calls <= rt.service.stats["batches"]
-    rows = db._con.execute("SELECT event_id, status, severity, end_ms, payload FROM events").fetchall()
+    rows = db.alert_log().execute("SELECT event_id, status, severity, end_ms, payload FROM events").fetchall()
     got = {eid: (status, sev, end, payload) for eid, status, sev, end, payload in rows}
     assert {k: v[:3] for k, v in got.items()} == {k: v[:3] for k, v in final.items()}
     assert all(json.loads(got[k][3]) == json.loads(final[k][3]) for k in final)

@@ -1,9 +1,12 @@
-"""Event log and alerts in the embedded DuckDB store (tables of migration step 2).
+"""Event log and alerts in the embedded DuckDB store (the alert log file, :data:`~seawarden.store.migrations.ALERT_LOG_MIGRATIONS`).
 
-Implements :class:`seawarden.alert.base.AlertStore` on the connection of a
-:class:`~seawarden.store.duckdb_store.DuckDBStore`, so AIS, events and alerts live in one file
-and share its single-writer rule. Upserts use ``INSERT OR REPLACE`` on the primary keys
-(event_id, alert_id): re-running the same input rewrites identical rows, never adds any.
+Implements :class:`seawarden.alert.base.AlertStore` on the alert log cursor of a
+:class:`~seawarden.store.duckdb_store.DuckDBStore`: the alert log is a file of its own beside the
+AIS (so its commits never wait for the archive's checkpoint), opened, attached and locked with it
+(one writing process). Its transactions are its own: alerts raised while an ingest transaction
+of the archive is open are committed at once, and stay if that ingest later fails (a re-run
+recognises every event by its id). Upserts on the primary keys (event_id, alert_id): re-running
+the same input rewrites identical rows, never adds any.
 """
 
 from __future__ import annotations
@@ -245,7 +248,7 @@ class DuckDBAlertStore(SqlAlertReads):
 
     def __init__(self, store: DuckDBStore) -> None:
         self.store = store
-        self._con: duckdb.DuckDBPyConnection = store._con  # same database, same transaction rules
+        self._con: duckdb.DuckDBPyConnection = store.alert_log()  # the store's cursor on the alert log file
 
     @classmethod
     def open(cls, path: str | Path = MEMORY, *, read_only: bool = False) -> "DuckDBAlertStore":
@@ -270,7 +273,7 @@ class DuckDBAlertStore(SqlAlertReads):
         al_rows = [tuple(getattr(a, c) for c in _ALERT_COLS) for a in alerts]
         tr_rows = [(t.alert_id, t.seq, t.at, t.action, t.from_status, t.to_status, t.by, t.reason, t.severity, t.event_id)
                    for t in transitions]
-        with self.store._transaction():
+        with self.store._transaction(alert_log=True):
             self._upsert("events", "event_id", ev_rows, _EVENT_ROWS)
             self._upsert("alerts", "alert_id", al_rows, _ALERT_ROWS)
             self._insert("alert_history", tr_rows, _HISTORY_ROWS)
@@ -314,7 +317,7 @@ class DuckDBAlertStore(SqlAlertReads):
     def commit_transition(self, alert: Alert, transition: Transition) -> Transition:
         """Compare-and-set inside one DuckDB transaction (DuckDB's single writer makes the check-then-write safe)."""
         self.store._require_writable()
-        with self.store._transaction():
+        with self.store._transaction(alert_log=True):
             rows = self._rows("SELECT status FROM alerts WHERE alert_id = ?", [alert.alert_id])
             check_expected_status(alert.alert_id, rows[0][0] if rows else None, transition)
             transition.seq = self.next_seq(alert.alert_id)

@@ -8,11 +8,17 @@ does, no other process can open the file at all. Several processes may open it t
 ``read_only=True`` when no writer is open. Inside the writing process, readers on other
 threads use :meth:`DuckDBStore.reader` (a cursor on the same database, which sees committed
 rows). A store object itself is not safe to share between threads.
+
+The events and alerts live in a second file beside the archive, the alert log (``x.duckdb`` ->
+``x.alerts.duckdb``, see :mod:`~seawarden.store.migrations` for why), attached to the same
+connection and written through a cursor of its own (:meth:`DuckDBStore.alert_log`), so alert
+commits are transactions apart from the AIS appends: DuckDB writes one file per transaction.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -32,6 +38,14 @@ from seawarden.store.base import (LATEST_FIX, LATEST_FIX_ORDER, STATIC_LATEST, V
                                   track_windows)
 
 MEMORY = ":memory:"
+
+log = logging.getLogger(__name__)
+
+
+def alert_log_path(path: Path) -> Path:
+    """The alert log beside an archive file: ``x.duckdb`` -> ``x.alerts.duckdb`` (any other name gains ``.alerts.duckdb``)."""
+    stem = path.name[: -len(".duckdb")] if path.name.endswith(".duckdb") else path.name
+    return path.with_name(f"{stem}.alerts.duckdb")
 
 #: contract schema -> table holding it
 _TABLES: tuple[tuple[str, str, pa.Schema], ...] = (
@@ -166,6 +180,8 @@ class DuckDBStore:
         self.path = path if str(path) == MEMORY else Path(path).expanduser()
         self.read_only = read_only
         self._in_transaction = False
+        self._alert_con: duckdb.DuckDBPyConnection | None = None
+        self._alert_in_transaction = False
         if _con is not None:
             self._con = _con
             return
@@ -184,9 +200,32 @@ class DuckDBStore:
                 ) from exc
             raise
         self._con.execute("SET TimeZone = 'UTC'")  # date_trunc/time_bucket work on UTC days
-        if read_only:
+        try:
+            self._open_alert_log(where)
+        except BaseException:
+            self._con.close()
+            raise
+
+    def _open_alert_log(self, where: str) -> None:
+        """Attach the alert log file and bring both files to the latest schema (read-only: check they are)."""
+        log_path = MEMORY if self.path == MEMORY else alert_log_path(self.path)
+        log_where = f"alert log {log_path} of {where}"
+        if self.read_only:
             migrations.require_current(self._con, where=where)
+            if not Path(log_path).exists():
+                raise FileNotFoundError(f"{log_where}: no such file; the events and alerts of this store were kept there "
+                                        "(restore it beside the store file)")
+        elif log_path != MEMORY and not Path(log_path).exists() and migrations.current_version(self._con) >= 3:
+            log.warning("%s: no such file; a new, empty alert log is created (the store's earlier events and alerts "
+                        "were kept there: restore it beside the store file to see them)", log_where)
+        quoted = str(log_path).replace("'", "''")
+        mode = " (READ_ONLY)" if self.read_only else ""
+        self._con.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {migrations.ALERT_LOG}{mode}")
+        alerts = self.alert_log()
+        if self.read_only:
+            migrations.require_current(alerts, where=log_where, steps=migrations.ALERT_LOG_MIGRATIONS)
         else:
+            migrations.migrate(alerts, where=log_where, steps=migrations.ALERT_LOG_MIGRATIONS)
             migrations.migrate(self._con, where=where)
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -197,11 +236,21 @@ class DuckDBStore:
         self.close()
 
     def close(self) -> None:
+        if self._alert_con is not None:
+            self._alert_con.close()
         self._con.close()
 
     def reader(self) -> "DuckDBStore":
-        """Another handle on the same database for a different thread of this process."""
+        """Another handle on the same database (archive and alert log) for a different thread of this process."""
         return DuckDBStore(self.path, read_only=self.read_only, _con=self._con.cursor())
+
+    def alert_log(self) -> duckdb.DuckDBPyConnection:
+        """This handle's cursor on the alert log: unqualified names are its tables, its transactions its own."""
+        if self._alert_con is None:
+            self._alert_con = self._con.cursor()
+            self._alert_con.execute(f"USE {migrations.ALERT_LOG}")
+            self._alert_con.execute("SET TimeZone = 'UTC'")
+        return self._alert_con
 
     def _one(self, sql: str, params: list[Any] | None = None) -> tuple[Any, ...]:
         """The single row of a small query (fetched completely: DuckDB 2 refuses work beside an unfinished result)."""
@@ -249,22 +298,25 @@ class DuckDBStore:
         return _rel_to_table(self._con.sql("SELECT * FROM ingested ORDER BY ingested_at"))
 
     @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        """A transaction, or a no-op inside one already open (ingest wraps many appends in one)."""
-        if self._in_transaction:
+    def _transaction(self, alert_log: bool = False) -> Iterator[None]:
+        """A transaction on the archive (or the alert log), or a no-op inside one already open there (ingest wraps
+        many appends in one)."""
+        flag = "_alert_in_transaction" if alert_log else "_in_transaction"
+        if getattr(self, flag):
             yield
             return
-        self._con.execute("BEGIN TRANSACTION")
-        self._in_transaction = True
+        con = self.alert_log() if alert_log else self._con
+        con.execute("BEGIN TRANSACTION")
+        setattr(self, flag, True)
         try:
             yield
         except BaseException:
-            self._con.execute("ROLLBACK")
+            con.execute("ROLLBACK")
             raise
         else:
-            self._con.execute("COMMIT")
+            con.execute("COMMIT")
         finally:
-            self._in_transaction = False
+            setattr(self, flag, False)
 
     # -- positions --------------------------------------------------------------------------
     def _positions(self, where: str, params: dict[str, Any]) -> pa.Table:
@@ -376,9 +428,11 @@ class DuckDBStore:
         (files,) = self._one("SELECT count(*) FROM ingested")
         size = 0
         if self.path != MEMORY:
-            size = sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}.wal")) if os.path.exists(p))
+            both = (self.path, alert_log_path(self.path))
+            size = sum(os.path.getsize(p) for f in both for p in (f, Path(f"{f}.wal")) if os.path.exists(p))
         return {
             "path": str(self.path),
+            "alert_log": str(alert_log_path(self.path)) if self.path != MEMORY else MEMORY,
             "schema_version": migrations.current_version(self._con),
             "rows": counts,
             "vessels": vessels,

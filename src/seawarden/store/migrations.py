@@ -13,13 +13,25 @@ slower box queries, file growth) and found neither worth it.
 
 Column types mirror the Arrow contracts of :mod:`seawarden.schema` one to one (UTINYINT for
 uint8, TIMESTAMPTZ for UTC timestamps, ...) so that a table read back equals what went in.
+
+A store is two files: the AIS archive (:data:`MIGRATIONS`) and, beside it, the alert log
+(:data:`ALERT_LOG_MIGRATIONS`: detector events, alerts, their history), attached to the same
+connection as :data:`ALERT_LOG`. Why two: DuckDB checkpoints a file when its write-ahead log
+passes 16 MB, and no commit to that file goes through meanwhile (150-200 ms at 20 k AIS
+messages/s, every ~13 s); an alert waiting behind the archive's checkpoint reached the operator
+that much later. Each file checkpoints alone, so alert commits never wait for the archive's.
+Each file keeps its own ``schema_version``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
+
+#: the name the alert log file is attached under (unlikely to be a store file's own stem, which names its catalog)
+ALERT_LOG = "seawarden_alert_log"
 
 
 @dataclass(frozen=True)
@@ -27,6 +39,8 @@ class Migration:
     version: int
     description: str
     sql: str
+    #: work in other transactions before ``sql`` (DuckDB writes one attached file per transaction)
+    before: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
 
 
 _POSITIONS = """
@@ -154,10 +168,44 @@ CREATE TABLE alert_history (
 );
 """
 
-#: Ordered steps; a file at version N has had steps 1..N applied.
+_ALERT_TABLES = ("events", "alerts", "alert_history")
+
+
+def _copy_alerts_to_log(con: duckdb.DuckDBPyConnection, where: str) -> None:
+    """Step 3's first half: the archive's events and alerts into the (migrated, attached) alert log, in one transaction.
+
+    A copy that already went through (the step was interrupted before its drop) is recognised by equal row
+    counts and not repeated; an alert log holding other rows is refused rather than mixed with these.
+    """
+    count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
+    here = [count(t) for t in _ALERT_TABLES]
+    there = [count(f"{ALERT_LOG}.{t}") for t in _ALERT_TABLES]
+    if there == here:
+        return
+    if any(there):
+        raise StoreVersionError(f"{where}: moving events and alerts to the alert log, which already holds other rows "
+                                f"({dict(zip(_ALERT_TABLES, there))}); is it another store's alert log?")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for table in _ALERT_TABLES:
+            con.execute(f"INSERT INTO {ALERT_LOG}.{table} SELECT * FROM {table}")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+#: Ordered steps of the AIS archive file; a file at version N has had steps 1..N applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "positions, static, other messages, ingested files", _POSITIONS + _STATIC + _OTHER + _INGESTED),
     Migration(2, "detector event log, alerts and their history", _EVENTS + _ALERTS),
+    Migration(3, "events and alerts moved to the alert log file", "DROP TABLE alert_history; DROP TABLE alerts; "
+              "DROP TABLE events;", before=_copy_alerts_to_log),
+)
+
+#: Ordered steps of the alert log file (its own numbering).
+ALERT_LOG_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "detector event log, alerts and their history", _EVENTS + _ALERTS),
 )
 
 LATEST_VERSION = MIGRATIONS[-1].version
@@ -176,25 +224,28 @@ class StoreVersionError(RuntimeError):
 
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
-    """Schema version of an open database; 0 for an empty file."""
+    """Schema version of the connection's current database (the archive, or the alert log on its cursor); 0 if empty."""
     has_table = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version' AND table_schema = 'main' "
+        "AND table_catalog = current_database()"
     ).fetchall()
     if not has_table[0][0]:
         return 0
     return int(con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0])
 
 
-def migrate(con: duckdb.DuckDBPyConnection, *, where: str) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, *, where: str, steps: tuple[Migration, ...] = MIGRATIONS) -> int:
     """Apply every pending step, each in its own transaction; return the resulting version."""
-    version = current_version(con)
-    if version > LATEST_VERSION:
+    version, latest = current_version(con), steps[-1].version
+    if version > latest:
         raise StoreVersionError(
-            f"{where}: store schema version {version} is newer than this seawarden understands ({LATEST_VERSION}); upgrade seawarden"
+            f"{where}: store schema version {version} is newer than this seawarden understands ({latest}); upgrade seawarden"
         )
-    for step in MIGRATIONS:
+    for step in steps:
         if step.version <= version:
             continue
+        if step.before is not None:
+            step.before(con, where)
         con.execute("BEGIN TRANSACTION")
         try:
             con.execute(_VERSION_TABLE)
@@ -208,9 +259,9 @@ def migrate(con: duckdb.DuckDBPyConnection, *, where: str) -> int:
     return version
 
 
-def require_current(con: duckdb.DuckDBPyConnection, *, where: str) -> None:
+def require_current(con: duckdb.DuckDBPyConnection, *, where: str, steps: tuple[Migration, ...] = MIGRATIONS) -> None:
     """For read-only opens, which cannot migrate: fail clearly when the file is not at the latest version."""
-    version = current_version(con)
-    if version != LATEST_VERSION:
-        hint = "open it once for writing to upgrade it" if version < LATEST_VERSION else "upgrade seawarden"
-        raise StoreVersionError(f"{where}: store schema version {version}, this seawarden needs {LATEST_VERSION}; {hint}")
+    version, latest = current_version(con), steps[-1].version
+    if version != latest:
+        hint = "open it once for writing to upgrade it" if version < latest else "upgrade seawarden"
+        raise StoreVersionError(f"{where}: store schema version {version}, this seawarden needs {latest}; {hint}")
