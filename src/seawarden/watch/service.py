@@ -12,9 +12,9 @@ on a store handle of its own (a DuckDB cursor, a PostGIS connection).
 
 Why apart: detection never waits for the database, and an alert never waits behind a second of
 AIS being appended (tens of ms at 20 k msg/s) -- it waits at most for the alert round before it.
-(DuckDB's automatic checkpoint, every 16 MB of log, still stops every commit of the file for
-~150-200 ms: the one pause left in bench/live.py.) The live positions feed is updated after each
-detector call, so the map moves between flushes.
+On DuckDB the alerts are also in a file of their own, so the archive's automatic checkpoint (every
+16 MB of AIS log, ~150-200 ms without any commit to that file) does not hold them either. The live
+positions feed is updated after each detector call, so the map moves between flushes.
 
 Stopping (Ctrl-C / SIGTERM -> :meth:`WatchService.stop`) closes the inputs, stores what was
 already decoded, flushes the detectors (open events close) and the alert sinks.
@@ -335,7 +335,7 @@ class WatchService:
         """AIS appends and ingested-marks, in arrival order, on a handle of its own.
 
         Why apart from alerts: an append of a second of a busy feed takes tens of ms, and alerts queued behind it
-        waited as long. (A DuckDB checkpoint, which such an append may start, still pauses every commit of the file.)
+        waited as long; the checkpoint such an append may start pauses the archive file only, not the alert log.
         """
         try:
             while True:
