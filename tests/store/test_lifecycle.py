@@ -133,17 +133,34 @@ def test_interrupted_move_is_finished_and_a_foreign_alert_log_refused(tmp_path: 
     with DuckDBStore(path) as store:
         assert alert_store_for(store).alert_counts() == {"acknowledged": 1}  # once, not twice
 
-    other = tmp_path / "other.duckdb"
+    other = tmp_path / "other.duckdb"  # a version-2 store with another store's (already paired) alert log beside it
     _version_2_store(other)
-    shutil.copyfile(tmp_path / "old.alerts.duckdb", tmp_path / "other.alerts.duckdb")  # another store's alert log
+    shutil.copyfile(tmp_path / "old.alerts.duckdb", tmp_path / "other.alerts.duckdb")
+    with pytest.raises(StoreVersionError, match="belongs to another store"):
+        DuckDBStore(other)
     con = duckdb.connect(str(other))
-    con.execute("INSERT INTO alerts SELECT * REPLACE ('al-2' AS alert_id) FROM alerts")
+    assert con.execute("SELECT count(*) FROM alerts").fetchall() == [(1,)]  # nothing dropped from the archive
+    con.close()
+    (tmp_path / "other.alerts.duckdb").unlink()
+    con = duckdb.connect(str(other))  # an unpaired alert log holding other rows than the archive's
+    con.execute(f"ATTACH '{tmp_path / 'other.alerts.duckdb'}' AS {migrations.ALERT_LOG}")
+    log_con = con.cursor()
+    log_con.execute(f"USE {migrations.ALERT_LOG}")
+    migrations.migrate(log_con, where="log", steps=migrations.ALERT_LOG_MIGRATIONS)
+    log_con.execute("INSERT INTO alerts SELECT * REPLACE ('al-9' AS alert_id) FROM other.alerts")
+    log_con.close()
     con.close()
     with pytest.raises(StoreVersionError, match="already holds other rows"):
         DuckDBStore(other)
-    con = duckdb.connect(str(other))
-    assert con.execute("SELECT count(*) FROM alerts").fetchall() == [(2,)]  # nothing lost from the archive
-    con.close()
+
+
+def test_alert_log_of_another_store_is_refused(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        DuckDBStore(tmp_path / f"{name}.duckdb").close()
+    shutil.copyfile(tmp_path / "b.alerts.duckdb", tmp_path / "a.alerts.duckdb")
+    for read_only in (False, True):
+        with pytest.raises(StoreVersionError, match="a.alerts.duckdb.*belongs to another store"):
+            DuckDBStore(tmp_path / "a.duckdb", read_only=read_only)
 
 
 def test_missing_alert_log_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -227,6 +227,7 @@ class DuckDBStore:
         else:
             migrations.migrate(alerts, where=log_where, steps=migrations.ALERT_LOG_MIGRATIONS)
             migrations.migrate(self._con, where=where)
+        migrations.pair(self._con, alerts, where=log_where, write=not self.read_only)
 
     # -- lifecycle --------------------------------------------------------------------------
     def __enter__(self) -> "DuckDBStore":

@@ -175,8 +175,13 @@ def _copy_alerts_to_log(con: duckdb.DuckDBPyConnection, where: str) -> None:
     """Step 3's first half: the archive's events and alerts into the (migrated, attached) alert log, in one transaction.
 
     A copy that already went through (the step was interrupted before its drop) is recognised by equal row
-    counts and not repeated; an alert log holding other rows is refused rather than mixed with these.
+    counts and not repeated; an alert log holding other rows, or paired with another store, is refused rather
+    than mixed with these.
     """
+    owner = con.execute(f"SELECT store_id FROM {ALERT_LOG}.archive_identity").fetchall()
+    if owner:  # an archive before this step has no identity yet: a paired alert log is another store's
+        raise StoreVersionError(f"{where}: the alert log beside it belongs to another store ({owner[0][0]}); move it "
+                                "away, and this store's events and alerts are moved into a new one")
     count = lambda table: con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # noqa: E731
     here = [count(t) for t in _ALERT_TABLES]
     there = [count(f"{ALERT_LOG}.{t}") for t in _ALERT_TABLES]
@@ -199,14 +204,30 @@ def _copy_alerts_to_log(con: duckdb.DuckDBPyConnection, where: str) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "positions, static, other messages, ingested files", _POSITIONS + _STATIC + _OTHER + _INGESTED),
     Migration(2, "detector event log, alerts and their history", _EVENTS + _ALERTS),
-    Migration(3, "events and alerts moved to the alert log file", "DROP TABLE alert_history; DROP TABLE alerts; "
-              "DROP TABLE events;", before=_copy_alerts_to_log),
+    Migration(3, "events and alerts moved to the alert log file; the store's identity", "DROP TABLE alert_history; "
+              "DROP TABLE alerts; DROP TABLE events; CREATE TABLE store_identity (store_id VARCHAR NOT NULL); "
+              "INSERT INTO store_identity VALUES (uuid()::VARCHAR);", before=_copy_alerts_to_log),
 )
 
-#: Ordered steps of the alert log file (its own numbering).
+#: Ordered steps of the alert log file (its own numbering). ``archive_identity`` names the archive it belongs to
+#: (set when first paired), so an alert log of another store is never read or written as this one's.
 ALERT_LOG_MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "detector event log, alerts and their history", _EVENTS + _ALERTS),
+    Migration(1, "detector event log, alerts and their history; the archive it belongs to",
+              _EVENTS + _ALERTS + "CREATE TABLE archive_identity (store_id VARCHAR NOT NULL);"),
 )
+
+
+def pair(archive: duckdb.DuckDBPyConnection, alert_log: duckdb.DuckDBPyConnection, *, where: str, write: bool) -> None:
+    """Check the alert log belongs to this archive; an unpaired one (new) is paired when ``write``."""
+    (store_id,) = archive.execute("SELECT store_id FROM store_identity").fetchall()[0]
+    owner = alert_log.execute("SELECT store_id FROM archive_identity").fetchall()
+    if not owner:
+        if write:
+            alert_log.execute("INSERT INTO archive_identity VALUES (?)", [store_id])
+        return
+    if owner[0][0] != store_id:
+        raise StoreVersionError(f"{where} belongs to another store ({owner[0][0]}, this store is {store_id}): put this "
+                                "store's own alert log beside it, or move the other one away to start an empty one")
 
 LATEST_VERSION = MIGRATIONS[-1].version
 
