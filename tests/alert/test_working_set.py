@@ -46,17 +46,22 @@ def _store(tmp_path: Path, name: str):
     return alert_store_for(DuckDBStore(tmp_path / f"{name}.duckdb"))
 
 
-def _run(store, batches, host: int) -> list[tuple]:
-    """Replay with an operator acknowledging the host's first alert a third of the way in and resolving it at two thirds."""
+def _run(store, batches, host: int, hold_s: float | None = None) -> list[tuple]:
+    """Replay with an operator acknowledging the host's first alert a third of the way in and resolving it at two thirds
+    (with ``hold_s``, the rounds a working set holds are flushed after every call once that old, as watch does)."""
     pipe = AlertPipeline(store, config=AlertSettings.from_dict(CAUTIOUS), clock=Clock())
     out = []
     for i, batch in enumerate(batches):
         out += [(c.change, c.alert.alert_id, c.transition.seq, c.alert.severity, c.alert.status) for c in pipe.handle(batch)]
+        if hold_s is not None:
+            pipe.flush(hold_s)
         mine = [a for a in store.list_alerts(mmsi=host) if a.active]
         if mine and i == len(batches) // 3:
             out.append(("ack", pipe.acknowledge(mine[0].alert_id, by="duty officer").transition.seq))
         if mine and i == 2 * len(batches) // 3:
             out.append(("resolve", pipe.resolve(mine[0].alert_id, by="duty officer", reason="escorted").transition.seq))
+    if hold_s is not None:
+        pipe.close()
     return out
 
 
@@ -161,3 +166,49 @@ def test_only_a_writable_duckdb_store_gets_the_working_set(tmp_path):
         assert isinstance(pipeline_store_for(db), AlertWorkingSet)
     with DuckDBStore(path, read_only=True) as db:
         assert not isinstance(pipeline_store_for(db), AlertWorkingSet)
+
+
+class KeyLookups:
+    """Counts the DuckDB alert store's "which of these keys are stored" queries (and lets them through)."""
+
+    def __init__(self, store) -> None:
+        self.store, self.lookups, rows = store, [], store._rows
+
+        def counted(sql, params=None):
+            if "list_contains(?, event_id)" in sql and sql.startswith("SELECT event_id FROM events"):
+                self.lookups.append(list(params[0]))
+            return rows(sql, params)
+        store._rows = counted
+
+
+def _with_rereports(batches) -> list[list]:
+    """The batches, then every open event re-reported a minute apart (stored, told at most every 10 min: held),
+    then closed (told at once: written, superseding what is held)."""
+    open_events = list({e.event_id: e for b in batches for e in b if e.status == "open"}.values())
+    later = lambda e, m, **kw: replace(e, end=e.detected_at + m * 60_000, detected_at=e.detected_at + m * 60_000, **kw)  # noqa: E731
+    return [*batches, *([later(e, m) for e in open_events] for m in (1, 2, 3, 4)),
+            [later(e, 5, status="closed") for e in open_events]]
+
+
+def test_held_and_superseded_rounds_store_what_reading_the_store_would(tmp_path, eagle_s, eagle_s_batches):
+    """Events the store said it lacks are inserted without a key lookup, held or not, superseded or not."""
+    batches = _with_rereports(eagle_s_batches)
+    host = eagle_s.labels[0]["mmsi"]
+    expected_store = _store(tmp_path, "plain")
+    expected = _run(expected_store, batches, host)
+    ticks = iter(range(10**6))
+    held = AlertWorkingSet(_store(tmp_path, "held"), hold_s=2.0, clock=lambda: float(next(ticks)))
+    spy = KeyLookups(held.store)
+    out = _run(held, batches, host, hold_s=2.0)
+    assert held.stats["held_rounds"] and held.stats["flushes"]
+    assert out == expected
+    assert _state(held.store) == _state(expected_store)
+    assert _events(held.store) == _events(expected_store)
+    asked = {eid for lookup in spy.lookups for eid in lookup}
+    rewritten = {e.event_id for b in batches[len(eagle_s_batches):] for e in b}  # the re-reports
+    assert asked and asked <= rewritten, "an event the store lacks is written without asking whether it is stored"
+
+
+def _events(store) -> list[tuple]:
+    t = store.events()
+    return sorted(zip(*(t[c].to_pylist() for c in ("event_id", "status", "end_ms", "alert_id"))))

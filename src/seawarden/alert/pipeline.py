@@ -182,12 +182,19 @@ class AlertPipeline:
         return {aid: a for aid, a in found.items() if a is not None}
 
     def _number(self, transitions: list[Transition]) -> None:
-        """History sequence numbers, one store query for every alert of the round."""
+        """History sequence numbers, one store query for every alert of the round that existed before it.
+
+        An alert opened in this round starts at 1 without asking: its id is made from its key and an event no
+        alert held (a stored event that belongs to an alert is re-reported, never opens one), so it is new.
+        """
         if not transitions:
             return
-        ids = sorted({t.alert_id for t in transitions})
+        opened = {t.alert_id for t in transitions if t.action == "opened"}
+        ids = sorted({t.alert_id for t in transitions} - opened)
         batched = getattr(self.store, "next_seqs", None)
-        seqs = batched(ids) if batched is not None else {aid: self.store.next_seq(aid) for aid in ids}
+        seqs = dict.fromkeys(opened, 1)
+        if ids:
+            seqs.update(batched(ids) if batched is not None else {aid: self.store.next_seq(aid) for aid in ids})
         for t in transitions:
             t.seq = seqs[t.alert_id]
             seqs[t.alert_id] += 1

@@ -43,8 +43,8 @@ MAX_EVENTS = 200_000
 class AlertWorkingSet:
     """An :class:`~seawarden.alert.base.AlertStore` that answers the pipeline's reads from memory.
 
-    ``store`` is one of the SQL alert stores (batched ``alerts_by_id``/``next_seqs`` and a compare-and-set
-    ``commit_transition``). Writes go to it first and reach memory only once committed; reads the pipeline
+    ``store`` is the DuckDB alert store (batched ``alerts_by_id``/``next_seqs``, a compare-and-set
+    ``commit_transition``, and ``commit(..., new_events=)``: the events it said it lacks are inserted unasked). Writes go to it first and reach memory only once committed; reads the pipeline
     does not make on its hot path (lists, history, the event log) go straight to it.
     """
 
@@ -55,6 +55,7 @@ class AlertWorkingSet:
         self.hold_s = hold_s
         self._clock = clock
         self._known: dict[str, KnownEvent] = {}
+        self._unstored: set[str] = set()  # event ids the store said it lacks, not written since: inserted unasked
         self._next_seq: dict[str, int] = {}
         self._active: dict[str, Alert] = {}  # alert id -> every active alert of the store
         self._by_key: dict[AlertKey, set[str]] = {}
@@ -79,6 +80,9 @@ class AlertWorkingSet:
             self.stats["known_reads"] += 1
             stored = self.store.known_events(missing)
             self._remember(stored)
+            if len(self._unstored) > self.max_events:
+                self._unstored.clear()  # forgetting only costs the store a key lookup
+            self._unstored.update(eid for eid in missing if eid not in stored)
             found.update(stored)
         return found
 
@@ -125,7 +129,7 @@ class AlertWorkingSet:
             self.stats["held_rounds"] += 1
             self._committed(events, alerts, transitions)
             return
-        self._write(lambda: self.store.commit(events, alerts, transitions))
+        self._write_events(events, alerts, transitions)
         self._superseded(events, alerts)
         self._committed(events, alerts, transitions)
 
@@ -142,9 +146,16 @@ class AlertWorkingSet:
             return False
         events, alerts = list(self._held_events.values()), list(self._held_alerts.values())
         self._held_events, self._held_alerts, self._held_since = {}, {}, None
-        self._write(lambda: self.store.commit(events, alerts, []))
+        self._write_events(events, alerts, [])
         self.stats["flushes"] += 1
         return True
+
+    def _write_events(self, events: Sequence[tuple[Event, str | None]], alerts: Sequence[Alert],
+                      transitions: Sequence[Transition]) -> None:
+        """The store's commit, told which events it lacks (it then need not look them up)."""
+        new = {e.event_id for e, _ in events if e.event_id in self._unstored}
+        self._write(lambda: self.store.commit(events, alerts, transitions, new_events=new))
+        self._unstored -= new
 
     def _write(self, write: Callable[[], None]) -> None:
         try:
@@ -155,6 +166,7 @@ class AlertWorkingSet:
 
     def _reset(self) -> None:
         self._known.clear()
+        self._unstored.clear()
         self._next_seq.clear()
         self._active.clear()
         self._by_key.clear()
