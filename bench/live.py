@@ -376,6 +376,7 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=20_000)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--draggers", type=int, default=3)
+    ap.add_argument("--dump", type=Path, help="also write every alert change's latency here (JSON lines), to see where the tail is")
     args = ap.parse_args()
     import logging
 
@@ -414,6 +415,13 @@ def main() -> None:
     trig_units = units[pos_order[np.minimum(np.searchsorted(msg_ts[pos_order], due), len(pos_order) - 1)]]
     arrived = np.array([at for at, _ in ours["sse"].alerts])
     lat = arrived - server.sent_at(trig_units) if len(arrived) else np.array([])
+    if args.dump is not None:
+        import orjson
+
+        with args.dump.open("wb") as fh:
+            for (at, a), ms, trig in zip(ours["sse"].alerts, lat * 1000, server.sent_at(trig_units) if len(arrived) else []):
+                fh.write(orjson.dumps({"arrived": at, "sent": float(trig), "latency_ms": float(ms), "kind": a["kind"],
+                                       "mmsi": a["mmsi"], "change": (a.get("transition") or {}).get("action")}) + b"\n")
     pos_samples = [(at, v["mmsi"], int(np.datetime64(v["ts"].rstrip("Z"), "ms").astype(np.int64)))
                    for at, frame in ours["sse"].positions[:: max(1, len(ours["sse"].positions) // 200)]
                    for v in frame[:20] if isinstance(v.get("ts"), str)]
