@@ -84,6 +84,7 @@ def watch(
     from seawarden.store import StoreInputError, StoreVersionError, default_store_path, open_store, redact_dsn
     from seawarden.watch.pacing import parse_speed
     from seawarden.ingest.fetch import FetchError
+    from seawarden.ingest.nmea.warmup import warm_up
     from seawarden.watch.demo_data import demo_data_root
     from seawarden.watch.runtime import build, demo_input, file_inputs
 
@@ -141,6 +142,10 @@ def watch(
         rt = build(db, inputs, table if len(table) else AssetTable.empty(), registry, speed=factor, loop=loop,
                    registry=asset_registry, detect_config=detect_cfg, alert_settings=alert_cfg, alerts_jsonl=alerts_out,
                    webhook=(webhook, webhook_secret) if webhook else None, limits=Limits(max_body, rate, int(2 * rate) + 1))
+        if any(i.live for i in inputs):  # a live feed's first chunks must not wait for numba to compile the decoder
+            took = warm_up()
+            if took > 1.0:
+                out.print(f"compiled the NMEA decoder for live feeds in {took:.0f} s (once after an install: it is cached)")
         # Everything loaded so far (modules, assets, the app) lives as long as the process: freezing it keeps the
         # collector's full passes off that heap. Those passes stop every thread; a 370-alert burst spent 110 of its
         # 170 ms in them (the sentence->alert p99 of bench/live.py).

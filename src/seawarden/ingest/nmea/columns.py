@@ -94,8 +94,10 @@ def eta_ms(ints: np.ndarray, ts_ms: np.ndarray, applies: np.ndarray) -> tuple[np
     would put it more than ~half a year in the past. Invalid dates (Feb 30) are null.
     Returns (ms, null).
     """
-    return _eta(ints[:, Col.ETA_MONTH], ints[:, Col.ETA_DAY], ints[:, Col.ETA_HOUR], ints[:, Col.ETA_MINUTE],
-                np.ascontiguousarray(ts_ms, np.int64), applies)
+    # contiguous copies of the (few) static rows' columns: a column of a one-row matrix is contiguous, of a larger one
+    # strided, and each layout is a separate numba compilation (one met mid-stream stalled a live feed)
+    cols = (np.ascontiguousarray(ints[:, c]) for c in (Col.ETA_MONTH, Col.ETA_DAY, Col.ETA_HOUR, Col.ETA_MINUTE))
+    return _eta(*cols, np.ascontiguousarray(ts_ms, np.int64), np.ascontiguousarray(applies))
 
 
 @nb.njit(cache=True, nogil=True)

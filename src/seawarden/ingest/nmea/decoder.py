@@ -422,10 +422,21 @@ def ragged_strings(buf: np.ndarray, starts: np.ndarray, ends: np.ndarray, more: 
     Ranges at or past len(buf) lie in ``more`` (shifted by len(buf)), as if the two were one buffer.
     """
     more = np.empty(0, np.uint8) if more is None else more
-    offsets, data = gather_ranges(buf, more, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(ends, np.int64))
+    offsets, data = gather_ranges(_read_only(buf), _read_only(more), np.ascontiguousarray(starts, np.int64),
+                                  np.ascontiguousarray(ends, np.int64))
     if offsets[-1] > np.iinfo(np.int32).max:  # > 2 GiB of text in one batch: Arrow's own error, not a wrap-around
         return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data)).cast(pa.string())
     return pa.StringArray.from_buffers(len(starts), pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data))
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view: buffers of bytes (a socket's chunks) are read-only, file reads and empty arrays writable, and
+    numba compiles a kernel once per flag; one flag, one compilation, whichever input came first."""
+    if not a.flags.writeable:
+        return a
+    view = a.view()
+    view.flags.writeable = False
+    return view
 
 
 @nb.njit(cache=True, nogil=True)
