@@ -120,6 +120,8 @@ def run(layout: str, workdir: Path, positions: pa.Table, events, seconds: float,
     stop.set()
     writer.join()
     appender.close()
+    if alerts.store is not store:  # the peer's handle
+        alerts.store.close()
     store.close()
     return np.array(took) * 1000
 

@@ -177,6 +177,17 @@ def test_missing_alert_log_is_said(tmp_path: Path, caplog: pytest.LogCaptureFixt
     assert "new, empty alert log is created" in caplog.text
 
 
+def test_a_file_that_is_not_a_store_is_refused_clearly(tmp_path: Path) -> None:
+    (tmp_path / "junk.duckdb").write_bytes(b"not a database " * 100)
+    with pytest.raises(StoreInputError, match="junk.duckdb.*not a valid DuckDB database file"):
+        DuckDBStore(tmp_path / "junk.duckdb")
+    DuckDBStore(tmp_path / "s.duckdb").close()
+    (tmp_path / "s.alerts.duckdb").write_bytes(b"not a database " * 100)
+    for read_only in (False, True):
+        with pytest.raises(StoreInputError, match="alert log .*s.alerts.duckdb.*not a valid DuckDB database file"):
+            DuckDBStore(tmp_path / "s.duckdb", read_only=read_only)
+
+
 def test_alert_commits_are_not_part_of_the_archive_transaction(dma: DecodedBatch, tmp_path: Path) -> None:
     """An alert raised during an ingest stays when that ingest fails (its AIS is rolled back)."""
     from seawarden.alert.model import Alert, Transition, utc_now

@@ -44,8 +44,9 @@ class AlertWorkingSet:
     """An :class:`~seawarden.alert.base.AlertStore` that answers the pipeline's reads from memory.
 
     ``store`` is the DuckDB alert store (batched ``alerts_by_id``/``next_seqs``, a compare-and-set
-    ``commit_transition``, and ``commit(..., new_events=)``: the events it said it lacks are inserted unasked). Writes go to it first and reach memory only once committed; reads the pipeline
-    does not make on its hot path (lists, history, the event log) go straight to it.
+    ``commit_transition``, and ``commit(..., new_events=)``: the events it said it lacks are inserted
+    without a key lookup). Writes go to it first and reach memory only once committed; reads the
+    pipeline does not make on its hot path (lists, history, the event log) go straight to it.
     """
 
     def __init__(self, store: AlertStore, *, max_events: int = MAX_EVENTS, hold_s: float | None = None,

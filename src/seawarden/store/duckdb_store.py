@@ -198,7 +198,7 @@ class DuckDBStore:
                     f"{where} is open for writing by another process; DuckDB allows one writer, or several "
                     "read_only readers when no writer is open"
                 ) from exc
-            raise
+            raise StoreInputError(f"{where}: {exc}") from exc  # not a DuckDB file, unreadable, ...
         self._con.execute("SET TimeZone = 'UTC'")  # date_trunc/time_bucket work on UTC days
         try:
             self._open_alert_log(where)
@@ -215,12 +215,15 @@ class DuckDBStore:
             if not Path(log_path).exists():
                 raise FileNotFoundError(f"{log_where}: no such file; the events and alerts of this store were kept there "
                                         "(restore it beside the store file)")
-        elif log_path != MEMORY and not Path(log_path).exists() and migrations.current_version(self._con) >= 3:
+        elif log_path != MEMORY and not Path(log_path).exists() and migrations.current_version(self._con) >= migrations.ALERT_LOG_SINCE:
             log.warning("%s: no such file; a new, empty alert log is created (the store's earlier events and alerts "
                         "were kept there: restore it beside the store file to see them)", log_where)
         quoted = str(log_path).replace("'", "''")
         mode = " (READ_ONLY)" if self.read_only else ""
-        self._con.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {migrations.ALERT_LOG}{mode}")
+        try:
+            self._con.execute(f"ATTACH IF NOT EXISTS '{quoted}' AS {migrations.ALERT_LOG}{mode}")
+        except duckdb.IOException as exc:  # not a DuckDB file, unreadable, ...
+            raise StoreInputError(f"{log_where}: {exc}") from exc
         alerts = self.alert_log()
         if self.read_only:
             migrations.require_current(alerts, where=log_where, steps=migrations.ALERT_LOG_MIGRATIONS)

@@ -25,13 +25,27 @@ Each file keeps its own ``schema_version``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
 
 #: the name the alert log file is attached under (unlikely to be a store file's own stem, which names its catalog)
 ALERT_LOG = "seawarden_alert_log"
+#: the archive's version from which its events and alerts live in the alert log file
+ALERT_LOG_SINCE = 3
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 @dataclass(frozen=True)
@@ -190,21 +204,16 @@ def _copy_alerts_to_log(con: duckdb.DuckDBPyConnection, where: str) -> None:
     if any(there):
         raise StoreVersionError(f"{where}: moving events and alerts to the alert log, which already holds other rows "
                                 f"({dict(zip(_ALERT_TABLES, there))}); is it another store's alert log?")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         for table in _ALERT_TABLES:
             con.execute(f"INSERT INTO {ALERT_LOG}.{table} SELECT * FROM {table}")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 #: Ordered steps of the AIS archive file; a file at version N has had steps 1..N applied.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "positions, static, other messages, ingested files", _POSITIONS + _STATIC + _OTHER + _INGESTED),
     Migration(2, "detector event log, alerts and their history", _EVENTS + _ALERTS),
-    Migration(3, "events and alerts moved to the alert log file; the store's identity", "DROP TABLE alert_history; "
+    Migration(ALERT_LOG_SINCE, "events and alerts moved to the alert log file; the store's identity", "DROP TABLE alert_history; "
               "DROP TABLE alerts; DROP TABLE events; CREATE TABLE store_identity (store_id VARCHAR NOT NULL); "
               "INSERT INTO store_identity VALUES (uuid()::VARCHAR);", before=_copy_alerts_to_log),
 )
@@ -267,15 +276,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, where: str, steps: tuple[Migratio
             continue
         if step.before is not None:
             step.before(con, where)
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(con):
             con.execute(_VERSION_TABLE)
             con.execute(step.sql)
             con.execute("INSERT INTO schema_version (version, description) VALUES (?, ?)", [step.version, step.description])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         version = step.version
     return version
 
